@@ -1,0 +1,61 @@
+import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
+import { ConfigReader } from "./read";
+
+export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
+export { rawConfigOf } from "./read";
+
+/** Where the Kubernetes objects go: rendered to a folder, or applied to a cluster. */
+export type KubernetesTarget =
+  { mode: "render"; renderDirectory: string } | { mode: "cluster"; kubeconfig?: string; context?: string };
+
+/** The validated configuration of one stack: everything `infra/` needs, as plain typed data. */
+export interface StackConfig {
+  stack: string;
+  kubernetes: KubernetesTarget;
+  /** The namespace that holds Jaeger, the collector, storage and the access path. */
+  namespace: string;
+}
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace or object name. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function dnsLabel(v: string): string | undefined {
+  return DNS_LABEL.test(v)
+    ? undefined
+    : `expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), got "${v}"`;
+}
+
+/**
+ * Validates the raw `order-tracing:*` config of a stack. Throws StackConfigErrors listing every
+ * problem, each naming its key and the expected form, before any resource is declared.
+ */
+export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>): StackConfig {
+  const read = new ConfigReader(raw);
+
+  const kubeconfig = read.string("kubernetes.kubeconfig");
+  const context = read.string("kubernetes.context");
+  const renderDirectory = read.string("kubernetes.renderDirectory");
+  let kubernetes: KubernetesTarget;
+  if (renderDirectory !== undefined && (kubeconfig !== undefined || context !== undefined)) {
+    read.fail("kubernetes", "set either renderDirectory (render manifests) or kubeconfig/context (deploy), not both");
+    kubernetes = { mode: "render", renderDirectory };
+  } else if (kubeconfig !== undefined || context !== undefined) {
+    kubernetes = { mode: "cluster", kubeconfig, context };
+  } else {
+    kubernetes = { mode: "render", renderDirectory: renderDirectory ?? `rendered/${stack}` };
+  }
+
+  const config: StackConfig = {
+    stack,
+    kubernetes,
+    namespace: read.string("namespace", "tracing", dnsLabel),
+  };
+
+  for (const key of read.unknownKeys()) {
+    read.fail(key, `unknown key; known keys are listed in README.md "Configuration" (is it a typo?)`);
+  }
+  if (read.errors.length > 0) throw new StackConfigErrors(read.errors);
+  return config;
+}
+
+export const configKey = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;

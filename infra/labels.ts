@@ -1,0 +1,10 @@
+/** Labels every object of the stack carries, so operators and policies can find them. */
+export const PART_OF = "order-tracing";
+
+export function commonLabels(component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/part-of": PART_OF,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Builds the Go tools this project runs (pulumi CLI, its Node.js language host, the kubernetes
+# provider, our collector, Jaeger v2, telemetrygen) from the Go module proxy at the versions pinned in
+# tools/versions.env, once. Each build lands in a cache outside the work tree, keyed by tool, version
+# and a fingerprint of its inputs, and is linked into .tools/bin, so a fresh clone on the same
+# machine (CI) reuses it instead of rebuilding.
+#
+#   tools/build.sh            build (or reuse) every tool
+#   tools/build.sh jaeger ... build (or reuse) only the named tools
+#
+# Build times are appended to .tools/build-times.log (seconds per tool, 0 when reused).
+set -euo pipefail
+
+tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$tools_dir")
+# shellcheck source=versions.env
+source "$tools_dir/versions.env"
+
+cache_root=${ORDER_TRACING_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/order-tracing/tools}
+bin_dir="$repo_dir/.tools/bin"
+work_root="$repo_dir/.tools/build"
+mkdir -p "$cache_root" "$bin_dir" "$work_root"
+
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+go_version=$(go env GOVERSION)
+build_flags=(-trimpath)
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+# fingerprint FILE...: a short hash of the inputs that decide a build's output.
+fingerprint() {
+  { printf '%s\n' "$go_version"; cat "$@"; } | sha256sum | cut -c1-12
+}
+
+# provide NAME VERSION FINGERPRINT BINARY... -- COMMAND...: runs COMMAND with $out set to an empty
+# folder unless the cache already holds this exact build, then links BINARY... into .tools/bin.
+provide() {
+  local name=$1 version=$2 print=$3
+  shift 3
+  local binaries=()
+  while [ "$1" != "--" ]; do binaries+=("$1"); shift; done
+  shift
+  local key="$name-$version-$print"
+  local dir="$cache_root/$key"
+  local started=$SECONDS seconds=0
+  if [ ! -f "$dir/.complete" ]; then
+    log "building $name $version (this takes minutes the first time on a machine)"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    out="$dir.tmp" "$@"
+    touch "$dir.tmp/.complete"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    seconds=$((SECONDS - started))
+    log "built $name in ${seconds}s"
+  fi
+  for binary in "${binaries[@]}"; do
+    ln -sfn "$dir/$binary" "$bin_dir/$binary"
+  done
+  printf '%s\t%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$name" "$version" "$seconds" >>"$repo_dir/.tools/build-times.log"
+}
+
+# go_tool_build MODULE_DIR PACKAGE BINARY LDFLAGS: builds a main package required by a wrapper module.
+go_tool_build() {
+  local module_dir=$1 package=$2 binary=$3 ldflags=$4
+  (cd "$module_dir" && go build "${build_flags[@]}" -ldflags "-s -w $ldflags" -o "$out/$binary" "$package")
+}
+
+build_pulumi() {
+  local m="$tools_dir/pulumi"
+  provide pulumi "$PULUMI_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" pulumi -- \
+    go_tool_build "$m" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+}
+
+build_language_nodejs() {
+  local m="$tools_dir/pulumi-language-nodejs"
+  provide pulumi-language-nodejs "$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" \
+    pulumi-language-nodejs -- \
+    go_tool_build "$m" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_LANGUAGE_NODEJS_SDK_VERSION"
+}
+
+# The provider's main package embeds files generated from the module's own schema.json, which the
+# module zip does not carry: generate them (as the provider's generate.go does) into the wrapper.
+build_kubernetes_provider() {
+  local m="$tools_dir/pulumi-resource-kubernetes"
+  provide pulumi-resource-kubernetes "$PULUMI_KUBERNETES_VERSION" \
+    "$(fingerprint "$m/go.mod" "$m/go.sum" "$m/main.go" "$m/embed-schema.mjs")" pulumi-resource-kubernetes -- \
+    kubernetes_provider_steps "$m"
+}
+kubernetes_provider_steps() {
+  local m=$1 src
+  src=$(cd "$m" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  node "$m/embed-schema.mjs" "$src/cmd/pulumi-resource-kubernetes" "$m" "$PULUMI_KUBERNETES_VERSION"
+  go_tool_build "$m" . pulumi-resource-kubernetes \
+    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION"
+}
+
+build_collector() {
+  local manifest="$repo_dir/collector/builder-config.yaml"
+  provide otelcol-ordertracing "$OTELCOL_VERSION" "$(fingerprint "$manifest")" otelcol-ordertracing -- \
+    collector_steps "$manifest"
+}
+collector_steps() {
+  local manifest=$1 gen="$work_root/otelcol"
+  GOBIN="$work_root/bin" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+  rm -rf "$gen" && mkdir -p "$gen"
+  # The manifest stays free of machine paths: the output folder is added here.
+  sed "s|^dist:|dist:\n  output_path: $gen|" "$manifest" >"$gen.yaml"
+  "$work_root/bin/builder" --config "$gen.yaml" --ldflags "-s -w" >"$gen.log" 2>&1 || {
+    tail -40 "$gen.log" >&2
+    return 1
+  }
+  cp "$gen/otelcol-ordertracing" "$out/"
+}
+
+build_jaeger() {
+  local m="$tools_dir/jaeger"
+  provide jaeger "$JAEGER_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" jaeger -- \
+    go_tool_build "$m" github.com/jaegertracing/jaeger/cmd/jaeger jaeger \
+    "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$JAEGER_VERSION"
+}
+
+build_telemetrygen() {
+  local m="$tools_dir/telemetrygen"
+  provide telemetrygen "$TELEMETRYGEN_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" telemetrygen -- \
+    go_tool_build "$m" github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen telemetrygen ""
+}
+
+build_gofakes3() {
+  local m="$tools_dir/gofakes3"
+  provide gofakes3 "$GOFAKES3_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" gofakes3 -- \
+    go_tool_build "$m" github.com/johannesboyne/gofakes3/cmd/gofakes3 gofakes3 ""
+}
+
+build_oauth2_proxy() {
+  local m="$tools_dir/oauth2-proxy"
+  provide oauth2-proxy "$OAUTH2_PROXY_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" oauth2-proxy -- \
+    go_tool_build "$m" github.com/oauth2-proxy/oauth2-proxy/v7 oauth2-proxy \
+    "-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=v$OAUTH2_PROXY_VERSION"
+}
+
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger telemetrygen gofakes3 oauth2-proxy)
+requested=("$@")
+[ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
+
+for tool in "${requested[@]}"; do
+  case "$tool" in
+    pulumi) build_pulumi ;;
+    pulumi-language-nodejs) build_language_nodejs ;;
+    pulumi-resource-kubernetes) build_kubernetes_provider ;;
+    otelcol-ordertracing | collector) build_collector ;;
+    jaeger) build_jaeger ;;
+    telemetrygen) build_telemetrygen ;;
+    gofakes3) build_gofakes3 ;;
+    oauth2-proxy) build_oauth2_proxy ;;
+    *)
+      log "unknown tool '$tool'; known: ${all_tools[*]}"
+      exit 2
+      ;;
+  esac
+done
