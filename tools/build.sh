@@ -43,6 +43,10 @@ provide() {
   local key="$name-$version-$print"
   local dir="$cache_root/$key"
   local started=$SECONDS seconds=0
+  # One build of a tool at a time on a machine (parallel test runs and CI share the cache).
+  local lock_fd
+  exec {lock_fd}>"$cache_root/$key.lock"
+  flock "$lock_fd"
   if [ ! -f "$dir/.complete" ]; then
     log "building $name $version (this takes minutes the first time on a machine)"
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
@@ -55,6 +59,7 @@ provide() {
   for binary in "${binaries[@]}"; do
     ln -sfn "$dir/$binary" "$bin_dir/$binary"
   done
+  exec {lock_fd}>&-
   printf '%s\t%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$name" "$version" "$seconds" >>"$repo_dir/.tools/build-times.log"
 }
 
