@@ -1,0 +1,38 @@
+/**
+ * Names and ports of the pipeline's parts, defined once: components, network policies, the
+ * injection, the local sandbox and the tests all read them from here.
+ */
+export const PORTS = {
+  /** OTLP from the apps into the collector gateway (and from the collector into Jaeger). */
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
+  collectorHealth: 13133,
+  /** Jaeger query: HTTP API + UI, and gRPC API (api_v3 / api_v2). */
+  jaegerQueryHttp: 16686,
+  jaegerQueryGrpc: 16685,
+  jaegerHealth: 13133,
+  elasticsearchHttp: 9200,
+  elasticsearchTransport: 9300,
+  oauth2Proxy: 4180,
+} as const;
+
+/** The `app.kubernetes.io/name` of each part; also the base name of its Kubernetes objects. */
+export const PARTS = {
+  collector: "otel-collector",
+  jaeger: "jaeger",
+  elasticsearch: "elasticsearch",
+  indexCleaner: "jaeger-index-cleaner",
+  oauth2Proxy: "oauth2-proxy",
+} as const;
+
+export type Part = (typeof PARTS)[keyof typeof PARTS];
+
+/** The labels a part's pods carry and its Services and NetworkPolicies select on. */
+export function selectorLabels(part: Part): Record<string, string> {
+  return { "app.kubernetes.io/name": part, "app.kubernetes.io/instance": "order-tracing" };
+}
+
+/** In-cluster DNS name of a part's Service. */
+export function serviceHost(part: Part, namespace: string): string {
+  return `${part}.${namespace}.svc.cluster.local`;
+}
