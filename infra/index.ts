@@ -1,11 +1,16 @@
 // Composition root of the order-tracing stack: reads the validated config and wires the
 // components. No logic lives here; each concern is a component under infra/components.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf } from "./config";
+import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf } from "./config";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
 
-const config = parseStackConfig(pulumi.getStack(), rawConfigOf(CONFIG_NAMESPACE, pulumi.runtime.allConfig()));
+const allConfig = pulumi.runtime.allConfig();
+const config = parseStackConfig(
+  pulumi.getStack(),
+  rawConfigOf(CONFIG_NAMESPACE, allConfig),
+  secretKeysOf(CONFIG_NAMESPACE, allConfig),
+);
 const provider = kubernetesProvider(config.kubernetes);
 
 const namespace = new TracingNamespace("tracing", { name: config.namespace }, { providers: { kubernetes: provider } });

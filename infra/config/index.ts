@@ -2,7 +2,7 @@ import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
 import { ConfigReader } from "./read";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
-export { rawConfigOf } from "./read";
+export { rawConfigOf, secretKeysOf } from "./read";
 
 /** Where the Kubernetes objects go: rendered to a folder, or applied to a cluster. */
 export type KubernetesTarget =
@@ -29,8 +29,12 @@ export function dnsLabel(v: string): string | undefined {
  * Validates the raw `order-tracing:*` config of a stack. Throws StackConfigErrors listing every
  * problem, each naming its key and the expected form, before any resource is declared.
  */
-export function parseStackConfig(stack: string, raw: Readonly<Record<string, unknown>>): StackConfig {
-  const read = new ConfigReader(raw);
+export function parseStackConfig(
+  stack: string,
+  raw: Readonly<Record<string, unknown>>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): StackConfig {
+  const read = new ConfigReader(raw, secretKeys);
 
   const kubeconfig = read.string("kubernetes.kubeconfig");
   const context = read.string("kubernetes.context");

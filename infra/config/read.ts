@@ -1,4 +1,4 @@
-import { ConfigError } from "./errors";
+import { CONFIG_NAMESPACE, ConfigError } from "./errors";
 
 /**
  * Small typed readers over the raw stack config (the JSON-decoded values of `order-tracing:*`).
@@ -9,7 +9,11 @@ export class ConfigReader {
   readonly errors: ConfigError[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(private readonly raw: Readonly<Record<string, unknown>>) {}
+  constructor(
+    private readonly raw: Readonly<Record<string, unknown>>,
+    /** Top-level keys whose value is a Pulumi secret (`pulumi config set --secret`). */
+    private readonly secretKeys: ReadonlySet<string> = new Set(),
+  ) {}
 
   private take(key: string): unknown {
     this.seen.add(key.split(".")[0]);
@@ -83,6 +87,30 @@ export class ConfigReader {
     return value as T;
   }
 
+  /**
+   * A top-level key that must hold a Pulumi secret (a password, a client secret). Returns whether it
+   * is set; the value itself is read as an Output by the composition root, so it stays encrypted.
+   */
+  secret(key: string, required: boolean, why = "it is required"): boolean {
+    const value = this.take(key);
+    const set = value !== undefined && value !== null && value !== "";
+    if (!set) {
+      if (required)
+        this.fail(
+          key,
+          `missing: ${why}; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\``,
+        );
+      return false;
+    }
+    if (!this.secretKeys.has(key)) {
+      this.fail(
+        key,
+        `must be a Pulumi secret, not plain text; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\``,
+      );
+    }
+    return true;
+  }
+
   /** Keys under the namespace that no reader asked for: most often a typo. */
   unknownKeys(): string[] {
     return Object.keys(this.raw).filter((key) => !this.seen.has(key));
@@ -116,6 +144,20 @@ export function rawConfigOf(namespace: string, all: Readonly<Record<string, stri
     raw[fullKey.slice(prefix.length)] = decode(text);
   }
   return raw;
+}
+
+/**
+ * The namespace's top-level keys that hold secrets: the language host passes their full names as a
+ * JSON list in the program's config (`PULUMI_CONFIG_SECRET_KEYS`).
+ */
+export function secretKeysOf(namespace: string, all: Readonly<Record<string, string>>): Set<string> {
+  const listed = decode(all["PULUMI_CONFIG_SECRET_KEYS"] ?? process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+  const prefix = `${namespace}:`;
+  return new Set(
+    (Array.isArray(listed) ? listed : [])
+      .filter((k): k is string => typeof k === "string" && k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length)),
+  );
 }
 
 function decode(text: string): unknown {
