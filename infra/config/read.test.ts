@@ -30,6 +30,16 @@ describe("ConfigReader numbers", () => {
   });
 });
 
+describe("ConfigReader.list", () => {
+  it("returns a list, an empty list when unset, and names the key when the value is not a list", () => {
+    const read = new ConfigReader({ a: { items: [{ name: "x" }] }, b: "text" });
+    expect(read.list("a.items")).toEqual([{ name: "x" }]);
+    expect(read.list("missing")).toEqual([]);
+    expect(read.list("b")).toEqual([]);
+    expect(read.errors.map((e) => e.message)).toEqual(['order-tracing:b: expected a list, got string "text"']);
+  });
+});
+
 describe("secretKeysOf", () => {
   it("reads the namespace's secret keys from the language host's list", () => {
     const keys = secretKeysOf("order-tracing", {

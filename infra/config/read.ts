@@ -77,6 +77,20 @@ export class ConfigReader {
     return fallback;
   }
 
+  /**
+   * A list (for example a list of objects). The caller validates each item, typically with a
+   * `new ConfigReader(item)` whose errors it re-reports under `<key>[<index>].<field>`.
+   */
+  list(key: string): unknown[] {
+    const value = this.take(key);
+    if (value === undefined || value === null || value === "") return [];
+    if (!Array.isArray(value)) {
+      this.fail(key, `expected a list, got ${describe(value)}`);
+      return [];
+    }
+    return value;
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const value = this.string(key);
     if (value === undefined) return fallback;
