@@ -27,6 +27,12 @@ export const PARTS = {
 
 export type Part = (typeof PARTS)[keyof typeof PARTS];
 
+/**
+ * The label of the app namespaces whose workloads are instrumented (Shop, CRM, MES): the injection
+ * sets it on those namespaces, and the collector's NetworkPolicy admits OTLP from them.
+ */
+export const INSTRUMENTED_NAMESPACE_LABEL = { key: "order-tracing/instrumented", value: "true" } as const;
+
 /** The labels a part's pods carry and its Services and NetworkPolicies select on. */
 export function selectorLabels(part: Part): Record<string, string> {
   return { "app.kubernetes.io/name": part, "app.kubernetes.io/instance": "order-tracing" };
