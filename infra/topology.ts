@@ -14,6 +14,8 @@ export const PORTS = {
   elasticsearchHttp: 9200,
   elasticsearchTransport: 9300,
   oauth2Proxy: 4180,
+  /** Cluster DNS (kube-dns / CoreDNS), UDP and TCP: egress NetworkPolicies must allow it. */
+  dns: 53,
 } as const;
 
 /** The `app.kubernetes.io/name` of each part; also the base name of its Kubernetes objects. */
