@@ -10,7 +10,9 @@ export interface Command {
  * Every command, loaded lazily so one command's dependencies never slow another. Add a command as
  * `name: async () => (await import("./name")).command,` with its module in cli/<name>/.
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {};
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  report: async () => (await import("./report")).command,
+};
 
 function usage(): string {
   return [

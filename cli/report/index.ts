@@ -1,0 +1,95 @@
+import type { Command } from "../main";
+import { formatDuration } from "./duration";
+import { reportJson, reportTable } from "./format";
+import { type FetchProgress, fetchWindow, JaegerQueryError } from "./jaeger-client";
+import { buildReport } from "./lifecycle";
+import { parseReportArgs, REPORT_USAGE, UsageError } from "./options";
+
+/** Progress on stderr: redrawn in place on a terminal, a line every few seconds in a log. */
+function progressReporter(stream: NodeJS.WriteStream): { update(p: FetchProgress): void; done(): void } {
+  const startedAt = Date.now();
+  const interactive = stream.isTTY === true;
+  const intervalMs = interactive ? 200 : 5_000;
+  let lastAt = startedAt;
+  let shown = false;
+  return {
+    update(p) {
+      const now = Date.now();
+      // Quick queries stay silent; only a query that takes a while reports how far it got.
+      if (now - startedAt < 1_000 || now - lastAt < intervalMs) return;
+      lastAt = now;
+      shown = true;
+      const line =
+        `reading Jaeger: ${p.requests} searches, ${p.traces} traces, ${p.pendingWindows} windows to go ` +
+        `(${formatDuration(now - startedAt)}; last service ${p.service})`;
+      stream.write(interactive ? `\r\x1b[2K${line}` : `${line}\n`);
+    },
+    done() {
+      if (shown && interactive) stream.write("\r\x1b[2K");
+    },
+  };
+}
+
+async function run(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(REPORT_USAGE);
+    return 0;
+  }
+  let options;
+  try {
+    options = parseReportArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`order-tracing report: ${error.message}\n\n${REPORT_USAGE}`);
+    return 2;
+  }
+
+  const endMs = Date.now();
+  const startMs = endMs - options.sinceMs;
+  const progress = progressReporter(process.stderr);
+  let fetched;
+  try {
+    fetched = await fetchWindow({
+      baseUrl: options.jaegerUrl,
+      startMs,
+      endMs,
+      pageSize: options.pageSize,
+      onProgress: (p) => progress.update(p),
+    });
+  } catch (error) {
+    progress.done();
+    if (!(error instanceof JaegerQueryError)) throw error;
+    console.error(`order-tracing report: ${error.message}`);
+    return 1;
+  }
+  progress.done();
+
+  const window = `${new Date(startMs).toISOString()} to ${new Date(endMs).toISOString()}`;
+  if (fetched.truncatedWindows > 0) {
+    console.error(
+      `order-tracing report: warning: ${fetched.truncatedWindows} search window(s) stayed full at the smallest ` +
+        `slice; some traces may be missing (raise --page-size if the storage allows).`,
+    );
+  }
+  const report = buildReport(fetched.spans, {
+    now: endMs,
+    stuckAfterMs: options.stuckAfterMs,
+    jaegerUiUrl: options.jaegerUiUrl,
+  });
+  if (report.orders === 0) {
+    console.error(
+      `order-tracing report: no order status changes in Jaeger from ${window} ` +
+        `(${fetched.services.length} services, ${fetched.traces} traces read through the ${fetched.api} API). ` +
+        `Widen --since, or check that the order services send traces with ${"`order.status_change`"} spans.`,
+    );
+    return 1;
+  }
+  console.log(
+    options.format === "json"
+      ? JSON.stringify(reportJson(report), null, 2)
+      : reportTable(report, { startMs, endMs, stuckAfterMs: options.stuckAfterMs }),
+  );
+  return 0;
+}
+
+export const command: Command = { usage: REPORT_USAGE, run };

@@ -1,0 +1,385 @@
+import { lifecycleRank, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
+import type { ReportSpan } from "./spans";
+
+/**
+ * The lifecycle math of the report: pure functions from spans to the answer of "in which status do
+ * orders get stuck, and how long does their processing take". No I/O; the command fetches spans
+ * and formats what this returns.
+ */
+
+export interface ReportOptions {
+  /** The moment the report describes (epoch ms): end of the window, reference for "stuck for". */
+  now: number;
+  /** A non-terminal order that has been in its status longer than this is stuck. */
+  stuckAfterMs: number;
+  /** Base URL of the Jaeger UI; trace links are `<base>/trace/<traceId>`. */
+  jaegerUiUrl: string;
+}
+
+/** One status change of one order, ordered into the order's chain by `orderTransitions`. */
+export interface Transition {
+  status: string;
+  previousStatus?: string;
+  /** When the status changed: `order.status_changed_at`, or the span's start when that is missing or unreadable. */
+  at: number;
+  span: ReportSpan;
+}
+
+export interface StuckOrder {
+  orderId: string;
+  status: string;
+  /** ISO-8601 UTC: when the order entered its current status. */
+  since: string;
+  stuckForMs: number;
+  /** Where the order's processing stopped: the failing span, else the end of the trace that set the status. */
+  service: string;
+  operation: string;
+  error: string | null;
+  traceUrl: string;
+}
+
+export interface StatusRow {
+  status: string;
+  stuckCount: number;
+  /** Time in status over the orders that passed through it (entered and left it in the window). */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Orders that entered the status in the window, and those in it now. */
+  entered: number;
+  current: number;
+}
+
+export interface ServiceRow {
+  service: string;
+  /** Durations of the service's entry spans on the order path (each time the order path entered it). */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Fraction (0..1) of all processing time on the order path spent in this service itself. */
+  share: number;
+  entrySpans: number;
+}
+
+export interface OrderReport {
+  /** Orders with at least one status change in the window. */
+  orders: number;
+  traces: number;
+  stuck: StuckOrder[];
+  byStatus: StatusRow[];
+  byService: ServiceRow[];
+}
+
+/** Nearest-rank percentile of ascending-sorted values; null for no values. */
+export function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index];
+}
+
+const roundMs = (ms: number | null): number | null => (ms === null ? null : Math.round(ms * 10) / 10);
+
+function parseTimestamp(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The status changes of one order, in the order they happened. Services' clocks differ and
+ * spans arrive in any order, so timestamps alone cannot be trusted for the sequence: a change
+ * whose `order.previous_status` is the current status follows it, whatever its timestamp. Where
+ * that link is missing (a lost span, a window that starts mid-life), the change that no pending
+ * change precedes goes next, earliest first. Repeats of the same change (a redelivered message)
+ * count once, at their first occurrence.
+ */
+export function orderTransitions(statusSpans: readonly ReportSpan[]): Transition[] {
+  const seen = new Set<string>();
+  const pending: Transition[] = statusSpans
+    .filter((span): span is ReportSpan & { status: string } => span.status !== undefined)
+    .map((span) => ({
+      status: span.status,
+      previousStatus: span.previousStatus,
+      at: parseTimestamp(span.statusChangedAt) ?? span.startMs,
+      span,
+    }))
+    .sort((a, b) => a.at - b.at || lifecycleRank(a.status) - lifecycleRank(b.status))
+    .filter((t) => {
+      const key = `${t.previousStatus ?? ""}->${t.status}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+
+  const chain: Transition[] = [];
+  while (pending.length > 0) {
+    const current = chain.at(-1)?.status;
+    let next = current === undefined ? -1 : pending.findIndex((t) => t.previousStatus === current);
+    if (next < 0) {
+      const pendingStatuses = new Set(pending.map((t) => t.status));
+      next = pending.findIndex((t) => t.previousStatus === undefined || !pendingStatuses.has(t.previousStatus));
+    }
+    if (next < 0) next = 0; // a cycle among the pending changes: take them by time
+    const [transition] = pending.splice(next, 1);
+    // A change into the status the order is already in adds nothing (a duplicate without a link).
+    if (transition.status !== current) chain.push(transition);
+  }
+  return chain;
+}
+
+/** One stay of an order in a status; `leftAt` is undefined while the order is still there. */
+interface Stay {
+  status: string;
+  enteredAt: number;
+  leftAt?: number;
+}
+
+function staysOf(chain: readonly Transition[]): Stay[] {
+  return chain.map((t, i) => ({ status: t.status, enteredAt: t.at, leftAt: chain[i + 1]?.at }));
+}
+
+/** Spans grouped per trace, with the parent/child links the attribution walks. */
+class TraceIndex {
+  readonly spansByTrace = new Map<string, ReportSpan[]>();
+  private readonly byId = new Map<string, ReportSpan>();
+  private readonly children = new Map<string, ReportSpan[]>();
+
+  constructor(spans: readonly ReportSpan[]) {
+    for (const span of spans) {
+      const key = spanKey(span.traceId, span.spanId);
+      if (this.byId.has(key)) continue;
+      this.byId.set(key, span);
+      const traceSpans = this.spansByTrace.get(span.traceId);
+      if (traceSpans) traceSpans.push(span);
+      else this.spansByTrace.set(span.traceId, [span]);
+      if (span.parentSpanId) {
+        const parentKey = spanKey(span.traceId, span.parentSpanId);
+        const siblings = this.children.get(parentKey);
+        if (siblings) siblings.push(span);
+        else this.children.set(parentKey, [span]);
+      }
+    }
+  }
+
+  parentOf(span: ReportSpan): ReportSpan | undefined {
+    return span.parentSpanId ? this.byId.get(spanKey(span.traceId, span.parentSpanId)) : undefined;
+  }
+
+  childrenOf(span: ReportSpan): ReportSpan[] {
+    return this.children.get(spanKey(span.traceId, span.spanId)) ?? [];
+  }
+
+  rootOf(span: ReportSpan): ReportSpan {
+    let current = span;
+    for (let parent = this.parentOf(current); parent; parent = this.parentOf(current)) current = parent;
+    return current;
+  }
+}
+
+const spanKey = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
+
+/** Whether a span belongs to this order: it carries the order's id, or no order id at all. */
+const ofOrder = (orderId: string) => (span: ReportSpan) => span.orderId === undefined || span.orderId === orderId;
+
+/**
+ * Where a stuck order's processing stopped. A failure wins: the latest failing span on the
+ * order's path since the trace that set its current status, taking the innermost failure (its
+ * parents usually fail only because it did). Without a failure, it is where the trace that set
+ * the status ends: from the trace root, follow the last child (causal order, so clock skew between
+ * services cannot reorder parent and child) down to a leaf.
+ */
+function whereItStopped(
+  index: TraceIndex,
+  orderId: string,
+  orderTraceIds: readonly string[],
+  current: Transition,
+): { span: ReportSpan; error: string | null } {
+  const belongs = ofOrder(orderId);
+  const statusTrace = current.span.traceId;
+  const traceStart = (traceId: string) => Math.min(...(index.spansByTrace.get(traceId) ?? []).map((s) => s.startMs));
+  const statusTraceStart = traceStart(statusTrace);
+  const laterTraces = orderTraceIds.filter((id) => id === statusTrace || traceStart(id) >= statusTraceStart);
+
+  const failures = laterTraces
+    .flatMap((id) => index.spansByTrace.get(id) ?? [])
+    .filter((span) => span.failed && belongs(span));
+  const innermost = failures.filter((span) => !hasFailedDescendant(index, span));
+  const failure = innermost.sort((a, b) => b.startMs - a.startMs)[0];
+  if (failure) return { span: failure, error: failure.error ?? null };
+
+  let end = index.rootOf(current.span);
+  for (;;) {
+    const next = index
+      .childrenOf(end)
+      .filter(belongs)
+      .sort((a, b) => a.startMs - b.startMs)
+      .at(-1);
+    if (!next) break;
+    end = next;
+  }
+  return { span: end, error: null };
+}
+
+function hasFailedDescendant(index: TraceIndex, span: ReportSpan): boolean {
+  return index.childrenOf(span).some((child) => child.failed || hasFailedDescendant(index, child));
+}
+
+/**
+ * Per service: the entry spans (where the order path entered the service: a root, or a span whose
+ * parent ran in another service) and the time the service itself spent, which is each entry
+ * span's duration minus the part of it covered by the calls it made into other services. The
+ * service's own client spans (S3, the broker) stay in its time, since those systems are traced
+ * from the client side.
+ */
+function serviceRows(index: TraceIndex, orderTraceIds: ReadonlySet<string>): ServiceRow[] {
+  const durations = new Map<string, number[]>();
+  const ownTime = new Map<string, number>();
+  for (const traceId of orderTraceIds) {
+    const spans = index.spansByTrace.get(traceId) ?? [];
+    const entries = spans.filter((span) => {
+      const parent = index.parentOf(span);
+      return !parent || parent.service !== span.service;
+    });
+    const entrySet = new Set(entries);
+    const callsInto = new Map<ReportSpan, ReportSpan[]>();
+    for (const entry of entries) {
+      // The nearest enclosing entry span (of another service) is the caller.
+      let caller = index.parentOf(entry);
+      while (caller && !entrySet.has(caller)) caller = index.parentOf(caller);
+      if (!caller) continue;
+      const calls = callsInto.get(caller);
+      if (calls) calls.push(entry);
+      else callsInto.set(caller, [entry]);
+    }
+    for (const entry of entries) {
+      const duration = Math.max(0, entry.endMs - entry.startMs);
+      const list = durations.get(entry.service);
+      if (list) list.push(duration);
+      else durations.set(entry.service, [duration]);
+      const covered = coveredTime(entry, callsInto.get(entry) ?? []);
+      ownTime.set(entry.service, (ownTime.get(entry.service) ?? 0) + Math.max(0, duration - covered));
+    }
+  }
+  const total = [...ownTime.values()].reduce((sum, t) => sum + t, 0);
+  return [...durations.entries()]
+    .map(([service, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return {
+        service,
+        p50Ms: roundMs(percentile(sorted, 0.5)),
+        p95Ms: roundMs(percentile(sorted, 0.95)),
+        share: total > 0 ? Math.round(((ownTime.get(service) ?? 0) / total) * 10_000) / 10_000 : 0,
+        entrySpans: values.length,
+      };
+    })
+    .sort((a, b) => b.share - a.share || a.service.localeCompare(b.service));
+}
+
+/** Length of the union of the calls' intervals, clipped to the caller's interval. */
+function coveredTime(caller: ReportSpan, calls: readonly ReportSpan[]): number {
+  const intervals = calls
+    .map((c) => [Math.max(caller.startMs, c.startMs), Math.min(caller.endMs, c.endMs)] as const)
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let reach = -Infinity;
+  for (const [start, end] of intervals) {
+    if (end <= reach) continue;
+    covered += end - Math.max(start, reach);
+    reach = end;
+  }
+  return covered;
+}
+
+/** Ranks statuses worst first: most stuck orders, then the slowest p95, then lifecycle order. */
+function worstFirst(a: StatusRow, b: StatusRow): number {
+  return (
+    b.stuckCount - a.stuckCount ||
+    (b.p95Ms ?? -1) - (a.p95Ms ?? -1) ||
+    lifecycleRank(a.status) - lifecycleRank(b.status) ||
+    a.status.localeCompare(b.status)
+  );
+}
+
+export function traceUrl(jaegerUiUrl: string, traceId: string): string {
+  return `${jaegerUiUrl.replace(/\/+$/, "")}/trace/${traceId}`;
+}
+
+/**
+ * Builds the report from every span fetched for the window. An order is judged by its status
+ * changes inside the window; orders seen only through other spans (a status lookup of an old
+ * order) have no status to judge and count only toward the services' times.
+ */
+export function buildReport(spans: readonly ReportSpan[], options: ReportOptions): OrderReport {
+  const index = new TraceIndex(spans);
+  const spansByOrder = new Map<string, ReportSpan[]>();
+  for (const traceSpans of index.spansByTrace.values()) {
+    for (const span of traceSpans) {
+      if (span.orderId === undefined) continue;
+      const orderSpans = spansByOrder.get(span.orderId);
+      if (orderSpans) orderSpans.push(span);
+      else spansByOrder.set(span.orderId, [span]);
+    }
+  }
+
+  const stayTimes = new Map<string, number[]>();
+  const entered = new Map<string, number>();
+  const current = new Map<string, number>();
+  const stuckCount = new Map<string, number>();
+  const stuck: StuckOrder[] = [];
+  const orderTraceIds = new Set<string>();
+  let orders = 0;
+
+  for (const [orderId, orderSpans] of spansByOrder) {
+    const traceIds = [...new Set(orderSpans.map((s) => s.traceId))];
+    for (const id of traceIds) orderTraceIds.add(id);
+    const chain = orderTransitions(orderSpans.filter((s) => s.operation === STATUS_CHANGE_SPAN));
+    if (chain.length === 0) continue;
+    orders++;
+    for (const stay of staysOf(chain)) {
+      entered.set(stay.status, (entered.get(stay.status) ?? 0) + 1);
+      if (stay.leftAt === undefined) continue;
+      // Clock skew can put the next change "before" this one; causally the stay was just short.
+      const time = Math.max(0, stay.leftAt - stay.enteredAt);
+      const times = stayTimes.get(stay.status);
+      if (times) times.push(time);
+      else stayTimes.set(stay.status, [time]);
+    }
+    const last = chain[chain.length - 1];
+    current.set(last.status, (current.get(last.status) ?? 0) + 1);
+    const inStatusMs = Math.max(0, options.now - last.at);
+    if (TERMINAL_STATUSES.has(last.status) || inStatusMs <= options.stuckAfterMs) continue;
+    stuckCount.set(last.status, (stuckCount.get(last.status) ?? 0) + 1);
+    const { span, error } = whereItStopped(index, orderId, traceIds, last);
+    stuck.push({
+      orderId,
+      status: last.status,
+      since: new Date(last.at).toISOString(),
+      stuckForMs: Math.round(inStatusMs),
+      service: span.service,
+      operation: span.operation,
+      error,
+      traceUrl: traceUrl(options.jaegerUiUrl, span.traceId),
+    });
+  }
+
+  const byStatus: StatusRow[] = [...entered.keys()]
+    .map((status) => {
+      const times = (stayTimes.get(status) ?? []).sort((a, b) => a - b);
+      return {
+        status,
+        stuckCount: stuckCount.get(status) ?? 0,
+        p50Ms: roundMs(percentile(times, 0.5)),
+        p95Ms: roundMs(percentile(times, 0.95)),
+        entered: entered.get(status) ?? 0,
+        current: current.get(status) ?? 0,
+      };
+    })
+    .sort(worstFirst);
+
+  return {
+    orders,
+    traces: orderTraceIds.size,
+    stuck: stuck.sort((a, b) => b.stuckForMs - a.stuckForMs || a.orderId.localeCompare(b.orderId)),
+    byStatus,
+    byService: serviceRows(index, orderTraceIds),
+  };
+}

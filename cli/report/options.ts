@@ -1,0 +1,109 @@
+import { DURATION_FORM, parseDuration } from "./duration";
+
+export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m] [--format table|json]
+                           [--jaeger-ui-url URL] [--page-size 1000]
+
+In which status orders get stuck and how long their processing takes, from Jaeger's query API.
+
+  --jaeger-url URL      Jaeger query HTTP endpoint (the UI's address, e.g. http://localhost:16686)
+  --since DURATION      window to read, ending now (default 24h)
+  --stuck-after DUR     a non-terminal order in its status longer than this is stuck (default 30m)
+  --format FORMAT       table (default) or json
+  --jaeger-ui-url URL   base of the trace links (default: --jaeger-url)
+  --page-size N         traces per query; a full page splits the time window (default 1000)
+
+Durations: 30m, 24h, 7d, 1h30m (units ms, s, m, h, d, w).`;
+
+export const FORMATS = ["table", "json"] as const;
+export type ReportFormat = (typeof FORMATS)[number];
+
+export interface ReportCommandOptions {
+  jaegerUrl: URL;
+  jaegerUiUrl: string;
+  sinceMs: number;
+  stuckAfterMs: number;
+  format: ReportFormat;
+  pageSize: number;
+}
+
+/** A wrong flag: the message names the flag and the expected form. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const FLAGS = ["jaeger-url", "jaeger-ui-url", "since", "stuck-after", "format", "page-size"] as const;
+type Flag = (typeof FLAGS)[number];
+
+export const DEFAULTS = { since: "24h", stuckAfter: "30m", format: "table", pageSize: 1000 } as const;
+
+/** Jaeger's base URL: http(s) only, no query or fragment (they would break the API paths). */
+export function parseHttpUrl(flag: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${flag}: expected an http(s) URL like http://localhost:16686, got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--${flag}: expected an http:// or https:// URL, got "${value}"`);
+  }
+  if (url.search || url.hash) {
+    throw new UsageError(`--${flag}: expected a base URL without query or fragment, got "${value}"`);
+  }
+  return url;
+}
+
+function duration(flag: Flag, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${flag}: expected ${DURATION_FORM}, got "${value}"`);
+  return ms;
+}
+
+/** Parses `--flag value` and `--flag=value` arguments; throws UsageError on anything wrong. */
+export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
+  const values = new Map<Flag, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
+    const flag = match[1] as Flag;
+    if (!FLAGS.includes(flag)) throw new UsageError(`unknown flag --${match[1]}`);
+    let value = match[2];
+    if (value === undefined) {
+      value = args[i + 1];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${flag}: missing value`);
+      i++;
+    }
+    if (values.has(flag)) throw new UsageError(`--${flag}: given twice`);
+    values.set(flag, value);
+  }
+
+  const jaegerUrlText = values.get("jaeger-url");
+  if (jaegerUrlText === undefined)
+    throw new UsageError("--jaeger-url: required (Jaeger query, e.g. http://localhost:16686)");
+  const jaegerUrl = parseHttpUrl("jaeger-url", jaegerUrlText);
+  const uiText = values.get("jaeger-ui-url");
+  const jaegerUiUrl = (uiText === undefined ? jaegerUrl : parseHttpUrl("jaeger-ui-url", uiText)).href;
+
+  const format = values.get("format") ?? DEFAULTS.format;
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`);
+  }
+  const pageSizeText = values.get("page-size");
+  const pageSize = pageSizeText === undefined ? DEFAULTS.pageSize : Number(pageSizeText);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100_000) {
+    throw new UsageError(`--page-size: expected an integer from 1 to 100000, got "${pageSizeText}"`);
+  }
+
+  return {
+    jaegerUrl,
+    jaegerUiUrl,
+    sinceMs: duration("since", values.get("since") ?? DEFAULTS.since),
+    stuckAfterMs: duration("stuck-after", values.get("stuck-after") ?? DEFAULTS.stuckAfter),
+    format: format as ReportFormat,
+    pageSize,
+  };
+}

@@ -1,0 +1,178 @@
+import { ORDER_ATTRIBUTES } from "./order-contract";
+
+/**
+ * One span as the report needs it, whichever Jaeger API it came from. Times are epoch
+ * milliseconds (fractional: span durations are often below a millisecond).
+ */
+export interface ReportSpan {
+  traceId: string;
+  spanId: string;
+  /** Absent for a root span. */
+  parentSpanId?: string;
+  service: string;
+  operation: string;
+  startMs: number;
+  endMs: number;
+  /** `order.id`, wherever the order is known (attribute, or copied from baggage). */
+  orderId?: string;
+  /** On `order.status_change` spans: the new status, the old one and when it changed (raw text). */
+  status?: string;
+  previousStatus?: string;
+  statusChangedAt?: string;
+  /** Whether the span ended with an error status, and its error text (already scrubbed upstream). */
+  failed: boolean;
+  error?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** The value of an OTLP JSON AnyValue as text (ints arrive as strings, per the protobuf JSON mapping). */
+function anyValueText(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  for (const key of ["stringValue", "intValue", "doubleValue", "boolValue"]) {
+    const v = value[key];
+    if (v !== undefined && v !== null) return String(v);
+  }
+  return undefined;
+}
+
+function otlpAttributes(attributes: unknown): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const kv of list(attributes)) {
+    if (!isObject(kv) || typeof kv.key !== "string") continue;
+    const value = anyValueText(kv.value);
+    if (value !== undefined) map.set(kv.key, value);
+  }
+  return map;
+}
+
+/** OTLP JSON timestamps are nanoseconds as decimal strings (or numbers from lenient writers). */
+function nanosToMs(value: unknown): number | undefined {
+  if (typeof value === "number") return value / 1e6;
+  if (typeof value !== "string" || !/^\d+$/.test(value)) return undefined;
+  // Split to keep microsecond precision: 19-digit nanosecond values exceed a double's exact range.
+  const micros = value.length > 3 ? Number(value.slice(0, -3)) : 0;
+  return micros / 1000;
+}
+
+const OTLP_STATUS_ERROR = new Set<unknown>([2, "2", "STATUS_CODE_ERROR"]);
+const EXCEPTION_EVENT = "exception";
+const EXCEPTION_MESSAGE = "exception.message";
+
+function orderFields(attributes: ReadonlyMap<string, string>): Partial<ReportSpan> {
+  return {
+    orderId: attributes.get(ORDER_ATTRIBUTES.id) || undefined,
+    status: attributes.get(ORDER_ATTRIBUTES.status) || undefined,
+    previousStatus: attributes.get(ORDER_ATTRIBUTES.previousStatus) || undefined,
+    statusChangedAt: attributes.get(ORDER_ATTRIBUTES.statusChangedAt) || undefined,
+  };
+}
+
+/**
+ * Spans of an api/v3 response (`{"result": TracesData}` in OTLP JSON, as Jaeger's HTTP gateway
+ * writes it: hex ids, nanosecond strings, numeric enums).
+ */
+export function spansFromOtlpJson(body: unknown): ReportSpan[] {
+  const result = isObject(body) && isObject(body.result) ? body.result : body;
+  if (!isObject(result)) return [];
+  const spans: ReportSpan[] = [];
+  for (const resourceSpans of list(result.resourceSpans)) {
+    if (!isObject(resourceSpans)) continue;
+    const resource = isObject(resourceSpans.resource) ? resourceSpans.resource : {};
+    const service = otlpAttributes(resource.attributes).get("service.name") ?? "unknown_service";
+    for (const scopeSpans of list(resourceSpans.scopeSpans)) {
+      if (!isObject(scopeSpans)) continue;
+      for (const span of list(scopeSpans.spans)) {
+        if (!isObject(span)) continue;
+        const traceId = text(span.traceId);
+        const spanId = text(span.spanId);
+        const startMs = nanosToMs(span.startTimeUnixNano);
+        if (!traceId || !spanId || startMs === undefined) continue;
+        const attributes = otlpAttributes(span.attributes);
+        const status = isObject(span.status) ? span.status : {};
+        const failed = OTLP_STATUS_ERROR.has(status.code);
+        const exception = list(span.events)
+          .filter(isObject)
+          .find((event) => event.name === EXCEPTION_EVENT);
+        spans.push({
+          traceId,
+          spanId,
+          parentSpanId: text(span.parentSpanId),
+          service,
+          operation: text(span.name) ?? "",
+          startMs,
+          endMs: nanosToMs(span.endTimeUnixNano) ?? startMs,
+          ...orderFields(attributes),
+          failed,
+          error: failed
+            ? (text(status.message) ??
+              (exception ? otlpAttributes(exception.attributes).get(EXCEPTION_MESSAGE) : undefined))
+            : undefined,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+/** Tags of the legacy (Jaeger UI) JSON model: `[{key, type, value}]`. */
+function legacyTags(tags: unknown): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const tag of list(tags)) {
+    if (!isObject(tag) || typeof tag.key !== "string" || tag.value === undefined || tag.value === null) continue;
+    map.set(tag.key, String(tag.value));
+  }
+  return map;
+}
+
+/**
+ * Spans of a legacy `/api/traces` response (`{"data": [{traceID, spans, processes}]}`, times in
+ * microseconds). Jaeger maps the OTLP status to the tags `error`, `otel.status_code` and
+ * `otel.status_description`, and span events to logs whose `event` field is the event name.
+ */
+export function spansFromLegacyJson(body: unknown): ReportSpan[] {
+  const spans: ReportSpan[] = [];
+  for (const trace of list(isObject(body) ? body.data : undefined)) {
+    if (!isObject(trace)) continue;
+    const processes = isObject(trace.processes) ? trace.processes : {};
+    for (const span of list(trace.spans)) {
+      if (!isObject(span)) continue;
+      const traceId = text(span.traceID);
+      const spanId = text(span.spanID);
+      if (!traceId || !spanId || typeof span.startTime !== "number") continue;
+      const process = processes[String(span.processID)];
+      const tags = legacyTags(span.tags);
+      const failed = tags.get("error") === "true" || tags.get("otel.status_code") === "ERROR";
+      const exceptionLog = list(span.logs)
+        .filter(isObject)
+        .map((log) => legacyTags(log.fields))
+        .find((fields) => fields.get("event") === EXCEPTION_EVENT);
+      const parent = list(span.references)
+        .filter(isObject)
+        .find((ref) => ref.refType === "CHILD_OF" && text(ref.traceID) === traceId);
+      const startMs = span.startTime / 1000;
+      spans.push({
+        traceId,
+        spanId,
+        parentSpanId: parent ? text(parent.spanID) : undefined,
+        service: (isObject(process) && text(process.serviceName)) || "unknown_service",
+        operation: text(span.operationName) ?? "",
+        startMs,
+        endMs: startMs + (typeof span.duration === "number" ? span.duration / 1000 : 0),
+        ...orderFields(tags),
+        failed,
+        error: failed ? (tags.get("otel.status_description") ?? exceptionLog?.get(EXCEPTION_MESSAGE)) : undefined,
+      });
+    }
+  }
+  return spans;
+}
+
+/** Number of distinct traces in a list of spans. */
+export function traceCount(spans: readonly ReportSpan[]): number {
+  return new Set(spans.map((s) => s.traceId)).size;
+}
