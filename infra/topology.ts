@@ -7,6 +7,8 @@ export const PORTS = {
   otlpGrpc: 4317,
   otlpHttp: 4318,
   collectorHealth: 13133,
+  /** The collector's own metrics (Prometheus pull): queue sizes, refused and dropped spans. */
+  collectorMetrics: 8888,
   /** Jaeger query: HTTP API + UI, and gRPC API (api_v3 / api_v2). */
   jaegerQueryHttp: 16686,
   jaegerQueryGrpc: 16685,
@@ -21,6 +23,8 @@ export const PORTS = {
 /** The `app.kubernetes.io/name` of each part; also the base name of its Kubernetes objects. */
 export const PARTS = {
   collector: "otel-collector",
+  /** Second tier of the two-tier collector layout: tail sampling behind the trace-id load balancer. */
+  collectorSampler: "otel-collector-sampler",
   jaeger: "jaeger",
   elasticsearch: "elasticsearch",
   indexCleaner: "jaeger-index-cleaner",
