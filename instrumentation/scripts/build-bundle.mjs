@@ -1,0 +1,123 @@
+// Builds the instrumentation bundle into build/bundle/, exactly the folder the init-container
+// image carries (the Dockerfile runs this same script), plus the status API library in build/lib/.
+//
+//   build/bundle/register.js   node --require entry (CommonJS apps), the whole SDK in one file
+//   build/bundle/import.mjs    node --import entry (ES-module apps)
+//   build/bundle/hook.mjs      the ESM loader hooks import.mjs registers
+//   build/bundle/node_modules/ import-in-the-middle and its dependencies, kept as files: its
+//                              loader hooks and its runtime must share one module instance
+//
+// Usage: npm run build (inside instrumentation/). Prints the bundle size.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bundleDir = path.join(packageDir, "build", "bundle");
+const libDir = path.join(packageDir, "build", "lib");
+const require = createRequire(path.join(packageDir, "package.json"));
+const packageJson = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
+/** Kept as real files next to the bundle (see above). */
+const EXTERNAL_PACKAGES = ["import-in-the-middle"];
+/** Oldest Node.js the bundle runs on (the OpenTelemetry line's floor on the 20.x line). */
+const TARGET = "node20.6";
+/** The design's budget for the image's volume. */
+const SIZE_BUDGET_BYTES = 40 * 1024 * 1024;
+
+function packageRoot(name, fromDir) {
+  const fromRequire = createRequire(path.join(fromDir, "noop.js"));
+  let dir = path.dirname(fromRequire.resolve(name));
+  while (!readdirSync(dir).includes("package.json") || JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name !== name) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the package root of ${name}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Copies a package and its runtime dependencies (recursively) into build/bundle/node_modules. */
+function copyWithDependencies(name, fromDir, copied = new Set()) {
+  if (copied.has(name)) return;
+  copied.add(name);
+  const root = packageRoot(name, fromDir);
+  const target = path.join(bundleDir, "node_modules", name);
+  cpSync(root, target, {
+    recursive: true,
+    filter: (source) => !source.slice(root.length).split(path.sep).includes("node_modules"),
+  });
+  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+  for (const dependency of Object.keys(manifest.dependencies ?? {})) copyWithDependencies(dependency, root, copied);
+}
+
+function sizeOf(target) {
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(target).reduce((sum, entry) => sum + sizeOf(path.join(target, entry)), 0);
+}
+
+rmSync(path.join(packageDir, "build"), { recursive: true, force: true });
+mkdirSync(bundleDir, { recursive: true });
+
+// The status API and the contract constants, as a small library (no SDK inside).
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.lib.json"], {
+  cwd: packageDir,
+  stdio: "inherit",
+});
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: TARGET,
+  external: EXTERNAL_PACKAGES,
+  legalComments: "none",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  logLevel: "warning",
+  define: { "process.env.NODE_ENV": '"production"' },
+};
+await build({
+  ...common,
+  entryPoints: [path.join(packageDir, "src", "register.ts")],
+  outfile: path.join(bundleDir, "register.js"),
+  format: "cjs",
+});
+await build({
+  ...common,
+  entryPoints: [path.join(packageDir, "src", "import.mts")],
+  outfile: path.join(bundleDir, "import.mjs"),
+  format: "esm",
+  bundle: false,
+  external: undefined,
+});
+writeFileSync(
+  path.join(bundleDir, "hook.mjs"),
+  "// ESM loader hooks of import-in-the-middle, registered by import.mjs.\n" +
+    'export { initialize, load, resolve } from "import-in-the-middle/hook.mjs";\n',
+);
+for (const name of EXTERNAL_PACKAGES) copyWithDependencies(name, packageDir);
+writeFileSync(
+  path.join(bundleDir, "package.json"),
+  JSON.stringify(
+    {
+      name: "order-tracing-instrumentation-bundle",
+      version: packageJson.version,
+      private: true,
+      type: "commonjs",
+      description: "Built by instrumentation/scripts/build-bundle.mjs; load with --require ./register.js",
+    },
+    null,
+    2,
+  ) + "\n",
+);
+
+const size = sizeOf(bundleDir);
+const mib = (size / 1024 / 1024).toFixed(2);
+console.log(`[build-bundle] ${path.relative(process.cwd(), bundleDir) || bundleDir}: ${mib} MiB`);
+if (size > SIZE_BUDGET_BYTES) {
+  console.error(`[build-bundle] the bundle is over the ${SIZE_BUDGET_BYTES / 1024 / 1024} MiB budget`);
+  process.exit(1);
+}

@@ -1,0 +1,208 @@
+/**
+ * PII scrubbing of span data before it leaves the process (the first line of defence; the
+ * collector's redaction processor is the second). Pure functions over attribute maps:
+ * - only allow-listed attribute keys survive (everything else, bodies included, is dropped);
+ * - URLs lose their user info, query string and fragment;
+ * - every surviving string is searched for e-mails, phone numbers, card numbers and tokens.
+ */
+
+export type AttributeValue = string | number | boolean | Array<null | undefined | string | number | boolean>;
+export type Attributes = Record<string, AttributeValue | undefined>;
+
+/** Whole namespaces whose keys describe infrastructure, never a person. */
+const ALLOWED_PREFIXES = [
+  "service.",
+  "k8s.",
+  "host.",
+  "os.",
+  "container.",
+  "cloud.",
+  "telemetry.",
+  "process.runtime.",
+  "order.",
+  "otel.",
+  "rpc.",
+  "express.",
+  "fastify.",
+  "hapi.",
+  "error.",
+  "exception.",
+];
+
+/** Single keys from the HTTP, messaging, AWS and database conventions (current and older ones). */
+const ALLOWED_KEYS = new Set([
+  "process.pid",
+  "process.executable.name",
+  "http.request.method",
+  "http.request.method_original",
+  "http.response.status_code",
+  "http.route",
+  "url.full",
+  "url.path",
+  "url.scheme",
+  "server.address",
+  "server.port",
+  "network.protocol.name",
+  "network.protocol.version",
+  "network.transport",
+  "network.type",
+  "http.method",
+  "http.url",
+  "http.target",
+  "http.host",
+  "http.scheme",
+  "http.status_code",
+  "http.status_text",
+  "http.flavor",
+  "net.host.name",
+  "net.host.port",
+  "net.peer.name",
+  "net.peer.port",
+  "net.transport",
+  "messaging.system",
+  "messaging.operation",
+  "messaging.operation.type",
+  "messaging.operation.name",
+  "messaging.destination",
+  "messaging.destination.name",
+  "messaging.destination_kind",
+  "messaging.protocol",
+  "messaging.protocol_version",
+  "messaging.url",
+  "messaging.message.id",
+  "messaging.message_id",
+  "messaging.message.conversation_id",
+  "messaging.conversation_id",
+  "messaging.rabbitmq.routing_key",
+  "messaging.rabbitmq.destination.routing_key",
+  "messaging.rabbitmq.message.delivery_tag",
+  "aws.region",
+  "aws.request.id",
+  "aws.s3.bucket",
+  "cloud.region",
+  "db.system",
+  "db.system.name",
+  "db.name",
+  "db.namespace",
+  "db.operation",
+  "db.operation.name",
+  "db.collection.name",
+  "db.sql.table",
+  "db.statement",
+  "db.query.text",
+  "db.redis.database_index",
+  "code.function",
+  "code.function.name",
+  "code.namespace",
+  "code.filepath",
+  "code.lineno",
+  "thread.id",
+  "thread.name",
+]);
+
+/** Keys whose values are URLs or request targets: only scheme, host and path may remain. */
+const URL_KEYS = new Set(["url.full", "http.url", "messaging.url"]);
+const TARGET_KEYS = new Set(["http.target", "url.path", "http.route"]);
+
+/** Keys whose values we wrote and validated ourselves; value patterns would only mangle them. */
+const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status", "order.status_changed_at"]);
+
+/** Attribute keys that are never kept, whatever their namespace says (they carry payloads or people). */
+const DENIED_FRAGMENTS = ["body", "payload", "content", "user", "email", "phone", "password", "token", "cookie"];
+
+export function isAllowedKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  if (DENIED_FRAGMENTS.some((fragment) => lower.includes(fragment))) return false;
+  return ALLOWED_KEYS.has(key) || ALLOWED_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+interface Finding {
+  kind: string;
+  pattern: RegExp;
+  /** Extra check on a match (Luhn for card numbers). */
+  accept?: (match: string) => boolean;
+}
+
+function passesLuhn(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, "");
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** Value patterns, most specific first. Matches are replaced by `[REDACTED:<kind>]`. */
+const FINDINGS: Finding[] = [
+  { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
+  { kind: "token", pattern: /\b(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi },
+  {
+    kind: "secret",
+    pattern:
+      /\b(?:api[_-]?key|access[_-]?token|refresh[_-]?token|token|secret|password|passwd|pwd|authorization|session(?:id)?)\b["']?\s*[:=]\s*["']?[^\s"'&,;]+/gi,
+  },
+  { kind: "aws-key", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
+  { kind: "email", pattern: /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
+  { kind: "card", pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, accept: passesLuhn },
+  {
+    kind: "phone",
+    pattern: /(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w-])|\+\d{8,15}\b/g,
+  },
+];
+
+/** Replaces every e-mail, phone number, card number and token in a string. */
+export function scrubText(value: string): string {
+  let result = value;
+  for (const finding of FINDINGS) {
+    result = result.replace(finding.pattern, (match) =>
+      !finding.accept || finding.accept(match) ? `[REDACTED:${finding.kind}]` : match,
+    );
+  }
+  return result;
+}
+
+/** A URL without user info, query string or fragment (`[REDACTED:url]` if it does not parse). */
+export function stripUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.toString();
+  } catch {
+    return stripTarget(value);
+  }
+}
+
+/** A request target (`/path?query#fragment`) without query string or fragment. */
+export function stripTarget(value: string): string {
+  const end = value.search(/[?#]/);
+  return end === -1 ? value : value.slice(0, end);
+}
+
+function scrubValue(key: string, value: AttributeValue): AttributeValue {
+  if (Array.isArray(value)) {
+    return value.map((item) => (typeof item === "string" ? scrubText(item) : item));
+  }
+  if (typeof value !== "string" || TRUSTED_KEYS.has(key)) return value;
+  if (URL_KEYS.has(key)) return scrubText(stripUrl(value));
+  if (TARGET_KEYS.has(key)) return scrubText(stripTarget(value));
+  return scrubText(value);
+}
+
+/** The allow-listed, scrubbed copy of an attribute map. */
+export function scrubAttributes(attributes: Attributes): Attributes {
+  const result: Attributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || !isAllowedKey(key)) continue;
+    result[key] = scrubValue(key, value);
+  }
+  return result;
+}

@@ -1,0 +1,111 @@
+import type { Attributes as OtelAttributes } from "@opentelemetry/api";
+import { ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { Resource, resourceFromAttributes } from "@opentelemetry/resources";
+import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base";
+import { ORDER_ID_KEY } from "./rules";
+import { Attributes, scrubAttributes, scrubText } from "./scrub";
+import { clearWarning, describe, warnOnce } from "./warn";
+
+/**
+ * The exporter wrapper every span passes through on its way out:
+ * - scrubs attributes, events, links, status messages, span names and the resource (scrub.ts);
+ * - adds `order.id` to spans that ended before their tree's order was known;
+ * - turns export failures into one warning per outage, never an exception.
+ */
+
+/** The warning kind of export failures: one warning per outage. */
+export const EXPORT_WARNING = "export";
+
+function scrubEvents(events: TimedEvent[]): TimedEvent[] {
+  return events.map((event) => ({
+    ...event,
+    name: scrubText(event.name),
+    attributes: event.attributes ? (scrubAttributes(event.attributes as Attributes) as OtelAttributes) : undefined,
+  }));
+}
+
+export class ScrubbingSpanExporter implements SpanExporter {
+  private readonly scrubbedResources = new WeakMap<Resource, Resource>();
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly orderIdOf: (span: object) => string | undefined,
+    private readonly destination: string,
+  ) {}
+
+  private scrubResource(resource: Resource): Resource {
+    let scrubbed = this.scrubbedResources.get(resource);
+    if (!scrubbed) {
+      scrubbed = resourceFromAttributes(scrubAttributes(resource.attributes as Attributes) as OtelAttributes, {
+        schemaUrl: resource.schemaUrl,
+      });
+      this.scrubbedResources.set(resource, scrubbed);
+    }
+    return scrubbed;
+  }
+
+  /** A scrubbed copy of a span; the original is left as the SDK owns it. */
+  scrubSpan(span: ReadableSpan): ReadableSpan {
+    const attributes = scrubAttributes(span.attributes as Attributes) as OtelAttributes;
+    if (attributes[ORDER_ID_KEY] === undefined) {
+      const orderId = this.orderIdOf(span);
+      if (orderId !== undefined) attributes[ORDER_ID_KEY] = orderId;
+    }
+    const spanContext = span.spanContext();
+    return {
+      name: scrubText(span.name),
+      kind: span.kind,
+      spanContext: () => spanContext,
+      parentSpanContext: span.parentSpanContext,
+      startTime: span.startTime,
+      endTime: span.endTime,
+      status: span.status.message ? { ...span.status, message: scrubText(span.status.message) } : span.status,
+      attributes,
+      links: span.links.map((link) => ({ context: link.context, droppedAttributesCount: link.droppedAttributesCount })),
+      events: scrubEvents(span.events),
+      duration: span.duration,
+      ended: span.ended,
+      resource: this.scrubResource(span.resource),
+      instrumentationScope: span.instrumentationScope,
+      droppedAttributesCount: span.droppedAttributesCount,
+      droppedEventsCount: span.droppedEventsCount,
+      droppedLinksCount: span.droppedLinksCount,
+    };
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    let scrubbed: ReadableSpan[];
+    try {
+      scrubbed = spans.map((span) => this.scrubSpan(span));
+    } catch (error) {
+      // Never export what we could not scrub.
+      warnOnce("scrub", `dropped ${spans.length} spans that could not be scrubbed: ${describe(error)}`);
+      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+      return;
+    }
+    try {
+      this.inner.export(scrubbed, (result) => {
+        if (result.code === ExportResultCode.SUCCESS) clearWarning(EXPORT_WARNING);
+        else {
+          warnOnce(
+            EXPORT_WARNING,
+            `exporting spans to ${this.destination} failed (${describe(result.error)}); ` +
+              "the service keeps running and spans are dropped until the collector is reachable again",
+          );
+        }
+        resultCallback(result);
+      });
+    } catch (error) {
+      warnOnce(EXPORT_WARNING, `exporting spans to ${this.destination} failed: ${describe(error)}`);
+      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush ? this.inner.forceFlush() : Promise.resolve();
+  }
+}
