@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { spansFromLegacyJson, spansFromOtlpJson } from "./spans";
+
+const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+
+describe("spansFromOtlpJson (api/v3)", () => {
+  const body = {
+    result: {
+      resourceSpans: [
+        {
+          resource: { attributes: [str("service.name", "mes"), str("k8s.node.name", "node-a")] },
+          scopeSpans: [
+            {
+              scope: { name: "@opentelemetry/instrumentation-amqplib" },
+              spans: [
+                {
+                  traceId: "0af7651916cd43dd8448eb211c80319c",
+                  spanId: "b7ad6b7169203331",
+                  parentSpanId: "00f067aa0ba902b7",
+                  name: "mes.orders process",
+                  kind: 5,
+                  startTimeUnixNano: "1764057600123456789",
+                  endTimeUnixNano: "1764057600623456789",
+                  attributes: [str("order.id", "ord-1"), { key: "retries", value: { intValue: "2" } }],
+                  status: { code: 2, message: 'unknown material "unobtainium"' },
+                },
+                {
+                  traceId: "0af7651916cd43dd8448eb211c80319c",
+                  spanId: "c7ad6b7169203331",
+                  parentSpanId: "b7ad6b7169203331",
+                  name: "order.status_change",
+                  startTimeUnixNano: "1764057600200000000",
+                  endTimeUnixNano: "1764057600200100000",
+                  attributes: [
+                    str("order.id", "ord-1"),
+                    str("order.status", "ACCEPTED"),
+                    str("order.previous_status", "SENT_TO_MES"),
+                    str("order.status_changed_at", "2025-11-25T08:00:00.200Z"),
+                  ],
+                  status: {},
+                },
+                {
+                  traceId: "0af7651916cd43dd8448eb211c80319c",
+                  spanId: "d7ad6b7169203331",
+                  name: "S3.GetObject",
+                  startTimeUnixNano: "1764057600300000000",
+                  endTimeUnixNano: "1764057600310000000",
+                  events: [
+                    { name: "exception", attributes: [str("exception.message", "NoSuchKey: The key does not exist.")] },
+                  ],
+                  status: { code: 2 },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  };
+
+  it("reads ids, service, times with microsecond precision, order attributes and failures", () => {
+    const [consume, change, s3] = spansFromOtlpJson(body);
+    expect(consume).toMatchObject({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      parentSpanId: "00f067aa0ba902b7",
+      service: "mes",
+      operation: "mes.orders process",
+      orderId: "ord-1",
+      failed: true,
+      error: 'unknown material "unobtainium"',
+    });
+    expect(consume.startMs).toBe(1764057600123.456);
+    expect(consume.endMs - consume.startMs).toBeCloseTo(500, 6);
+    expect(change).toMatchObject({
+      status: "ACCEPTED",
+      previousStatus: "SENT_TO_MES",
+      statusChangedAt: "2025-11-25T08:00:00.200Z",
+      failed: false,
+      error: undefined,
+    });
+    // Without a status message, the exception event's message is the error text.
+    expect(s3).toMatchObject({ parentSpanId: undefined, orderId: undefined, failed: true });
+    expect(s3.error).toBe("NoSuchKey: The key does not exist.");
+  });
+
+  it("skips malformed entries instead of failing the whole report", () => {
+    expect(
+      spansFromOtlpJson({ result: { resourceSpans: [{ scopeSpans: [{ spans: [{ name: "no ids" }] }] }] } }),
+    ).toEqual([]);
+    expect(spansFromOtlpJson(null)).toEqual([]);
+  });
+});
+
+describe("spansFromLegacyJson (/api/traces)", () => {
+  it("reads the Jaeger UI model: microseconds, CHILD_OF parent, process service, status tags, exception logs", () => {
+    const body = {
+      data: [
+        {
+          traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+          spans: [
+            {
+              traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+              spanID: "00f067aa0ba902b7",
+              operationName: "mes.orders publish",
+              references: [],
+              startTime: 1764057600000000,
+              duration: 1500,
+              tags: [
+                { key: "order.id", type: "string", value: "ord-2" },
+                { key: "error", type: "bool", value: true },
+                { key: "otel.status_code", type: "string", value: "ERROR" },
+              ],
+              logs: [
+                {
+                  timestamp: 1764057600001000,
+                  fields: [
+                    { key: "event", type: "string", value: "exception" },
+                    { key: "exception.message", type: "string", value: "Channel closed" },
+                  ],
+                },
+              ],
+              processID: "p1",
+            },
+            {
+              traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+              spanID: "10f067aa0ba902b7",
+              operationName: "order.status_change",
+              references: [
+                { refType: "CHILD_OF", traceID: "4bf92f3577b34da6a3ce929d0e0e4736", spanID: "00f067aa0ba902b7" },
+              ],
+              startTime: 1764057600000500,
+              duration: 10,
+              tags: [
+                { key: "order.id", type: "string", value: "ord-2" },
+                { key: "order.status", type: "string", value: "SENT_TO_MES" },
+                { key: "otel.status_description", type: "string", value: "ignored: not failed" },
+              ],
+              processID: "p1",
+            },
+          ],
+          processes: { p1: { serviceName: "crm", tags: [] } },
+        },
+      ],
+    };
+    const [publish, change] = spansFromLegacyJson(body);
+    expect(publish).toMatchObject({
+      service: "crm",
+      operation: "mes.orders publish",
+      startMs: 1764057600000,
+      endMs: 1764057600001.5,
+      orderId: "ord-2",
+      failed: true,
+      error: "Channel closed",
+    });
+    expect(change).toMatchObject({ parentSpanId: "00f067aa0ba902b7", status: "SENT_TO_MES", failed: false });
+    expect(change.error).toBeUndefined();
+  });
+});
