@@ -29,6 +29,8 @@ export const PARTS = {
   elasticsearch: "elasticsearch",
   indexCleaner: "jaeger-index-cleaner",
   oauth2Proxy: "oauth2-proxy",
+  /** The scheduled `order-tracing report` (CronJob): reads Jaeger query, logs the JSON. */
+  orderReport: "order-report",
 } as const;
 
 export type Part = (typeof PARTS)[keyof typeof PARTS];
