@@ -1,4 +1,5 @@
 import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
+import { readAccessConfig, type AccessConfig } from "./access";
 import { ConfigReader } from "./read";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
@@ -14,6 +15,8 @@ export interface StackConfig {
   kubernetes: KubernetesTarget;
   /** The namespace that holds Jaeger, the collector, storage and the access path. */
   namespace: string;
+  /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
+  access?: AccessConfig;
 }
 
 /** DNS-1123 label: what Kubernetes accepts as a namespace or object name. */
@@ -53,6 +56,7 @@ export function parseStackConfig(
     stack,
     kubernetes,
     namespace: read.string("namespace", "tracing", dnsLabel),
+    access: readAccessConfig(read),
   };
 
   for (const key of read.unknownKeys()) {

@@ -91,6 +91,20 @@ export class ConfigReader {
     return value;
   }
 
+  /**
+   * The field names of an object value (undefined when the key is not set), so a section reader can
+   * refuse unknown nested keys: a typo inside an object would otherwise be silently ignored.
+   */
+  fieldsOf(key: string): string[] | undefined {
+    const value = this.take(key);
+    if (value === undefined || value === null || value === "") return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      this.fail(key, `expected an object, got ${describe(value)}`);
+      return [];
+    }
+    return Object.keys(value);
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const value = this.string(key);
     if (value === undefined) return fallback;

@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, StackConfigErrors } from "./index";
+import { privateCidr } from "./cidr";
+
+/** A complete nginx access section, as in Pulumi.dev.yaml. */
+const NGINX_ACCESS = {
+  host: "jaeger.dev.order-tracing.internal",
+  officeCidrs: ["10.20.0.0/16"],
+  vpnCidrs: ["100.96.0.0/12"],
+  ingress: { controller: "nginx", className: "nginx-internal" },
+  tls: { clusterIssuer: "internal-ca" },
+  oidc: { issuerUrl: "https://sso.order-tracing.internal/realms/staff", clientId: "jaeger-ui" },
+};
+
+const ALB_ACCESS = {
+  host: "jaeger.order-tracing.internal",
+  officeCidrs: ["10.20.0.0/16"],
+  vpnCidrs: ["10.99.0.0/16"],
+  ingress: { controller: "alb", albSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20"] },
+  tls: { certificateArn: "arn:aws:acm:eu-central-1:123456789012:certificate/0f2c7c1e-1111-4222-8333-944455556666" },
+  oidc: { issuerUrl: "https://sso.order-tracing.internal/realms/staff", clientId: "jaeger-ui" },
+};
+
+const SECRET = { oidcClientSecret: "dev-only-client-secret" };
+const SECRET_KEYS = new Set(["oidcClientSecret"]);
+
+/** The messages of a config that fails validation. */
+function problemsOf(stack: string, raw: Record<string, unknown>, secretKeys = SECRET_KEYS): string[] {
+  try {
+    parseStackConfig(stack, raw, secretKeys);
+  } catch (e) {
+    if (e instanceof StackConfigErrors) return e.errors.map((x) => x.message);
+    throw e;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("order-tracing:access", () => {
+  it("is optional: without it no access path is declared (fails closed)", () => {
+    expect(parseStackConfig("dev", {}).access).toBeUndefined();
+    expect(parseStackConfig("prod", { kubernetes: { context: "prod" } }).access).toBeUndefined();
+  });
+
+  it("reads an nginx section with its defaults: support group, groups claim, controller pods, cert-manager", () => {
+    const access = parseStackConfig("dev", { access: NGINX_ACCESS, ...SECRET }, SECRET_KEYS).access;
+    expect(access).toEqual({
+      host: "jaeger.dev.order-tracing.internal",
+      allowedCidrs: ["10.20.0.0/16", "100.96.0.0/12"],
+      ingress: { controller: "nginx", className: "nginx-internal" },
+      proxyClients: {
+        kind: "pods",
+        namespace: "ingress-nginx",
+        podLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+      },
+      tls: {
+        source: "secret",
+        secretName: "jaeger-ui-tls",
+        certManager: { kind: "ClusterIssuer", name: "internal-ca" },
+      },
+      oidc: {
+        issuerUrl: "https://sso.order-tracing.internal/realms/staff",
+        clientId: "jaeger-ui",
+        groupsClaim: "groups",
+        allowedGroups: ["support"],
+        scopes: ["openid", "email", "profile", "groups"],
+        providerCidrs: ["0.0.0.0/0"],
+      },
+      proxyReplicas: 2,
+    });
+  });
+
+  it("reads an ALB section: ALB subnets as the proxy's clients, an ACM certificate", () => {
+    const access = parseStackConfig("prod", { access: ALB_ACCESS, ...SECRET }, SECRET_KEYS).access;
+    expect(access?.ingress).toEqual({ controller: "alb", className: "alb" });
+    expect(access?.proxyClients).toEqual({ kind: "cidrs", cidrs: ["10.0.0.0/20", "10.0.16.0/20"] });
+    expect(access?.tls).toEqual({ source: "acm", certificateArn: ALB_ACCESS.tls.certificateArn });
+  });
+
+  it("refuses a public range and 0.0.0.0/0 in the allowlist, naming the item", () => {
+    const problems = problemsOf("dev", {
+      access: { ...NGINX_ACCESS, officeCidrs: ["203.0.113.0/24", "10.20.0.0/16"], vpnCidrs: ["0.0.0.0/0"] },
+      ...SECRET,
+    });
+    expect(problems).toEqual([
+      'order-tracing:access.officeCidrs[0]: "203.0.113.0/24" is not a private range; only 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7 (or blocks inside them) are allowed',
+      'order-tracing:access.vpnCidrs[0]: "0.0.0.0/0" allows every address; list the office and VPN ranges instead',
+    ]);
+  });
+
+  it("refuses a missing client secret in prod, and a client secret in plain text", () => {
+    expect(problemsOf("prod", { access: ALB_ACCESS }, new Set())).toEqual([
+      "order-tracing:oidcClientSecret: missing: access is configured; set it with `pulumi config set --secret order-tracing:oidcClientSecret <value>`",
+    ]);
+    expect(problemsOf("prod", { access: ALB_ACCESS, ...SECRET }, new Set())).toEqual([
+      "order-tracing:oidcClientSecret: must be a Pulumi secret, not plain text; set it with `pulumi config set --secret order-tracing:oidcClientSecret <value>`",
+    ]);
+  });
+
+  it("reports every missing required field at once", () => {
+    expect(problemsOf("dev", { access: { tls: { secretName: "jaeger-ui-tls" } }, ...SECRET })).toEqual([
+      'order-tracing:access.host: missing; see README "Access to the Jaeger UI"',
+      "order-tracing:access.officeCidrs: missing: list the office and/or VPN ranges (access.officeCidrs, access.vpnCidrs) allowed to reach the UI",
+      'order-tracing:access.oidc.issuerUrl: missing; see README "Access to the Jaeger UI"',
+      'order-tracing:access.oidc.clientId: missing; see README "Access to the Jaeger UI"',
+    ]);
+  });
+
+  it("refuses a plain-http issuer, a URL as host, a typo'd field and TLS settings of the other controller", () => {
+    const problems = problemsOf("dev", {
+      access: {
+        ...NGINX_ACCESS,
+        host: "https://jaeger.internal",
+        vpnCidr: ["10.99.0.0/16"],
+        tls: { certificateArn: ALB_ACCESS.tls.certificateArn },
+        oidc: { ...NGINX_ACCESS.oidc, issuerUrl: "http://sso.order-tracing.internal/realms/staff" },
+      },
+      ...SECRET,
+    });
+    expect(problems).toEqual([
+      "order-tracing:access.vpnCidr: unknown key; known keys are host, officeCidrs, vpnCidrs, ingress, tls, oidc, proxyReplicas (is it a typo?)",
+      'order-tracing:access.host: expected a host name such as jaeger.internal.example.com (no scheme, port or path), got "https://jaeger.internal"',
+      'order-tracing:access.oidc.issuerUrl: the issuer must be served over https, got "http://sso.order-tracing.internal/realms/staff"',
+      "order-tracing:access.tls.certificateArn: applies to controller alb only; nginx takes secretName and/or clusterIssuer/issuer",
+      "order-tracing:access.tls: missing: set secretName (an existing kubernetes.io/tls Secret) or a cert-manager clusterIssuer/issuer",
+    ]);
+  });
+
+  it("requires an ALB's subnets and certificate, and refuses nginx pod selectors for it", () => {
+    const problems = problemsOf("prod", {
+      access: {
+        ...ALB_ACCESS,
+        ingress: { controller: "alb", controllerNamespace: "ingress-nginx" },
+        tls: { clusterIssuer: "internal-ca" },
+      },
+      ...SECRET,
+    });
+    expect(problems).toEqual([
+      "order-tracing:access.ingress: controllerNamespace/controllerPodSelector apply to nginx; an ALB reaches the pods from its subnets: set albSubnetCidrs",
+      "order-tracing:access.ingress.albSubnetCidrs: missing: the CIDRs of the subnets the internal ALB runs in (its targets are the proxy pods' IPs)",
+      "order-tracing:access.tls: an ALB terminates TLS with an ACM certificate: set certificateArn, not secretName/clusterIssuer/issuer",
+      "order-tracing:access.tls.certificateArn: missing: the ARN of the ACM certificate for access.host (arn:aws:acm:<region>:<account>:certificate/<id>)",
+    ]);
+  });
+
+  it("reads a custom controller selector, groups claim and group list", () => {
+    const access = parseStackConfig(
+      "dev",
+      {
+        access: {
+          ...NGINX_ACCESS,
+          ingress: {
+            controller: "nginx",
+            controllerNamespace: "ingress-internal",
+            controllerPodSelector: "app=internal-ingress, tier=edge",
+          },
+          oidc: { ...NGINX_ACCESS.oidc, groupsClaim: "cognito:groups", allowedGroups: ["support", "sre"] },
+        },
+        ...SECRET,
+      },
+      SECRET_KEYS,
+    ).access;
+    expect(access?.proxyClients).toEqual({
+      kind: "pods",
+      namespace: "ingress-internal",
+      podLabels: { app: "internal-ingress", tier: "edge" },
+    });
+    expect(access?.oidc.groupsClaim).toBe("cognito:groups");
+    expect(access?.oidc.allowedGroups).toEqual(["support", "sre"]);
+  });
+
+  it("refuses a client secret without an access section", () => {
+    expect(problemsOf("dev", SECRET)).toEqual([
+      "order-tracing:oidcClientSecret: set, but order-tracing:access is not configured; set both or neither",
+    ]);
+  });
+});
+
+describe("privateCidr", () => {
+  it.each([
+    ["10.0.0.0/8"],
+    ["172.20.0.0/16"],
+    ["192.168.10.0/24"],
+    ["100.64.0.0/10"],
+    ["10.1.2.3/32"],
+    ["fd12:3456:789a::/48"],
+  ])("accepts the private block %s", (cidr) => {
+    expect(privateCidr(cidr)).toBeUndefined();
+  });
+
+  it.each([
+    ["0.0.0.0/0", /allows every address/],
+    ["::/0", /allows every address/],
+    ["8.8.8.0/24", /not a private range/],
+    ["172.32.0.0/16", /not a private range/],
+    ["10.0.0.0/7", /not a private range/],
+    ["192.168.0.0/15", /not a private range/],
+    ["2001:db8::/32", /not a private range/],
+    ["10.1.2.3/8", /host bits set; the block is 10.0.0.0\/8/],
+    ["10.1.2.3", /expected a CIDR block/],
+    ["10.1.2.300/32", /not an IPv4 or IPv6 address/],
+    ["10.0.0.0/33", /longer than 32 bits/],
+  ])("refuses %s", (cidr, reason) => {
+    expect(privateCidr(cidr)).toMatch(reason);
+  });
+});
