@@ -1,0 +1,141 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { PORTS } from "../../topology";
+
+type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** A non-root user that exists in distroless and slim Node.js images alike. */
+const NONROOT_UID = 65532;
+
+/** A report reads up to ~10,000 orders' traces (see bench/results/report.json for its memory). */
+const RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
+
+/** A run that takes longer than this is stopped; the next schedule starts a fresh one. */
+const RUN_DEADLINE_SECONDS = 15 * 60;
+
+export interface ReportCronJobParams {
+  schedule: string;
+  image: string;
+  /** Jaeger query's HTTP API as the pod reaches it. */
+  jaegerQueryUrl: string;
+  /** Base of the trace links; the command defaults it to the query URL. */
+  jaegerUiUrl?: string;
+  since: string;
+  stuckAfter: string;
+  serviceAccountName: string;
+  podLabels: Record<string, string>;
+}
+
+/** The arguments of `order-tracing report` as the CronJob runs it: JSON on stdout, for the logs. */
+export function reportArgs(
+  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "since" | "stuckAfter">,
+) {
+  return [
+    "report",
+    "--jaeger-url",
+    params.jaegerQueryUrl,
+    "--since",
+    params.since,
+    "--stuck-after",
+    params.stuckAfter,
+    "--format",
+    "json",
+    ...(params.jaegerUiUrl ? ["--jaeger-ui-url", params.jaegerUiUrl] : []),
+  ];
+}
+
+/**
+ * The CronJob: one run at a time (a slow run is never stacked with the next), no retries (the
+ * next schedule is the retry), finished jobs kept briefly for their logs, locked-down pod.
+ */
+export function buildReportCronJobSpec(params: ReportCronJobParams): CronJobSpec {
+  return {
+    schedule: params.schedule,
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 300,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: {
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: RUN_DEADLINE_SECONDS,
+        ttlSecondsAfterFinished: 24 * 3600,
+        template: {
+          metadata: { labels: params.podLabels },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: params.serviceAccountName,
+            // The report talks only to Jaeger query, never to the Kubernetes API.
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: NONROOT_UID,
+              runAsGroup: NONROOT_UID,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "report",
+                image: params.image,
+                args: reportArgs(params),
+                resources: RESOURCES,
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Cluster DNS as EKS, kubeadm and GKE run it: CoreDNS pods labelled k8s-app=kube-dns in kube-system. */
+const CLUSTER_DNS: NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+
+/** The report pods: nothing may connect to them; they may reach only Jaeger query and cluster DNS. */
+export function buildReportNetworkPolicy(reportPods: Record<string, string>, jaegerPods: Record<string, string>) {
+  const spec: NetworkPolicySpec = {
+    podSelector: { matchLabels: reportPods },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [],
+    egress: [
+      { to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: PORTS.jaegerQueryHttp }] },
+      {
+        to: [CLUSTER_DNS],
+        ports: [
+          { protocol: "UDP", port: PORTS.dns },
+          { protocol: "TCP", port: PORTS.dns },
+        ],
+      },
+    ],
+  };
+  return spec;
+}
+
+/**
+ * Jaeger query admits only the OIDC proxy (the access component's policy); policies add up, so
+ * this one opens its HTTP API to the report pods as well, and to nothing else.
+ */
+export function buildJaegerQueryFromReportPolicy(
+  reportPods: Record<string, string>,
+  jaegerPods: Record<string, string>,
+): NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: jaegerPods },
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: reportPods } }],
+        ports: [{ protocol: "TCP", port: PORTS.jaegerQueryHttp }],
+      },
+    ],
+  };
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { recordResources, valueOf } from "../../testing/mocks";
+import { OrderReportCronJob } from "./index";
+
+describe("OrderReportCronJob", () => {
+  it("runs the report as JSON on the schedule against Jaeger query, locked down", async () => {
+    const declared = recordResources();
+    const component = new OrderReportCronJob("report", {
+      namespace: "tracing",
+      schedule: "*/15 * * * *",
+      image: "registry.example.com/order-tracing-cli:0.1.0",
+      since: "24h",
+      stuckAfter: "30m",
+      jaegerUiUrl: "https://tracing.internal.example",
+    });
+    expect(await valueOf(component.cronJobName)).toBe("order-report");
+
+    const cronJobs = declared.filter((r) => r.type === "kubernetes:batch/v1:CronJob");
+    expect(cronJobs).toHaveLength(1);
+    const spec = cronJobs[0].inputs.spec as {
+      schedule: string;
+      concurrencyPolicy: string;
+      jobTemplate: { spec: { backoffLimit: number; template: { metadata: object; spec: Record<string, unknown> } } };
+    };
+    expect(spec).toMatchObject({ schedule: "*/15 * * * *", concurrencyPolicy: "Forbid" });
+    expect(spec.jobTemplate.spec.backoffLimit).toBe(0);
+    const pod = spec.jobTemplate.spec.template.spec as {
+      automountServiceAccountToken: boolean;
+      serviceAccountName: string;
+      securityContext: { runAsNonRoot: boolean };
+      containers: { image: string; args: string[]; securityContext: object }[];
+    };
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe("order-report");
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers).toHaveLength(1);
+    expect(pod.containers[0].image).toBe("registry.example.com/order-tracing-cli:0.1.0");
+    expect(pod.containers[0].args).toEqual([
+      "report",
+      "--jaeger-url",
+      "http://jaeger.tracing.svc.cluster.local:16686",
+      "--since",
+      "24h",
+      "--stuck-after",
+      "30m",
+      "--format",
+      "json",
+      "--jaeger-ui-url",
+      "https://tracing.internal.example",
+    ]);
+    expect(pod.containers[0].securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(spec.jobTemplate.spec.template.metadata).toMatchObject({
+      labels: { "app.kubernetes.io/name": "order-report", "app.kubernetes.io/part-of": "order-tracing" },
+    });
+  });
+
+  it("lets the report pods reach Jaeger query's HTTP port and cluster DNS, and nothing reach them", async () => {
+    const declared = recordResources();
+    const component = new OrderReportCronJob("report", {
+      namespace: "tracing",
+      schedule: "@hourly",
+      image: "cli:1",
+      since: "24h",
+      stuckAfter: "30m",
+    });
+    await valueOf(component.cronJobName);
+    const policies = declared.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    const byName = Object.fromEntries(
+      policies.map((p) => [(p.inputs.metadata as { name: string }).name, p.inputs.spec as Record<string, unknown>]),
+    );
+    const reportPods = { "app.kubernetes.io/name": "order-report", "app.kubernetes.io/instance": "order-tracing" };
+    const jaegerPods = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": "order-tracing" };
+    expect(byName["order-report"]).toMatchObject({
+      podSelector: { matchLabels: reportPods },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [],
+      egress: [{ to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: 16686 }] }, {}],
+    });
+    expect(byName["jaeger-query-from-order-report"]).toEqual({
+      podSelector: { matchLabels: jaegerPods },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ podSelector: { matchLabels: reportPods } }], ports: [{ protocol: "TCP", port: 16686 }] }],
+    });
+    const cronJob = declared.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
+    const args = (
+      cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } }
+    ).jobTemplate.spec.template.spec.containers[0].args;
+    // Without a UI address the links use the query URL (the command's default).
+    expect(args).not.toContain("--jaeger-ui-url");
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ConfigReader } from "./read";
+import { cronSchedule, readReportConfig } from "./report";
+
+function read(raw: Record<string, unknown>) {
+  const reader = new ConfigReader(raw);
+  const config = readReportConfig(reader);
+  return { config, errors: reader.errors.map((e) => e.message) };
+}
+
+describe("readReportConfig", () => {
+  it("is off by default, with the command's defaults", () => {
+    expect(read({})).toEqual({
+      config: { enabled: false, schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" },
+      errors: [],
+    });
+  });
+
+  it("reads an enabled report (Pulumi passes scalars as text)", () => {
+    const { config, errors } = read({
+      report: {
+        enabled: "true",
+        schedule: "0 * * * *",
+        since: "7d",
+        stuckAfter: "2h",
+        image: "registry.example.com/order-tracing-cli@sha256:" + "a".repeat(64),
+        jaegerUiUrl: "https://tracing.internal.example",
+      },
+    });
+    expect(errors).toEqual([]);
+    expect(config).toMatchObject({ enabled: true, schedule: "0 * * * *", since: "7d", stuckAfter: "2h" });
+  });
+
+  it("requires the image when enabled", () => {
+    expect(read({ report: { enabled: true } }).errors).toEqual([
+      'order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (README "Reading the report" describes it)',
+    ]);
+  });
+
+  it("names every wrong key with the expected form", () => {
+    const { errors } = read({
+      report: {
+        enabled: "yes",
+        schedule: "every 15 minutes",
+        since: "1 day",
+        stuckAfter: "30",
+        image: "https://registry/cli",
+        jaegerUiUrl: "tracing.internal",
+        stuckAfterr: "1h",
+      },
+    });
+    expect(errors).toEqual([
+      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl (is it a typo?)",
+      'order-tracing:report.enabled: expected true or false, got string "yes"',
+      'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "https://registry/cli"',
+      expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),
+      expect.stringMatching(/^order-tracing:report\.since: expected a duration like 30m, 24h or 7d .*got "1 day"$/),
+      expect.stringMatching(/^order-tracing:report\.stuckAfter: expected a duration .*got "30"$/),
+      'order-tracing:report.jaegerUiUrl: expected an http(s) URL such as https://tracing.internal.example, got "tracing.internal"',
+    ]);
+  });
+});
+
+describe("cronSchedule", () => {
+  it("accepts five-field schedules and macros, refuses the rest", () => {
+    for (const ok of ["*/15 * * * *", "0 6 * * MON-FRI", "5,35 8-18 * JAN-DEC 1-5", "@hourly"]) {
+      expect(cronSchedule(ok)).toBeUndefined();
+    }
+    for (const bad of ["* * * *", "*/15 * * * * *", "@sometimes", "0 6 * * ?"]) {
+      expect(cronSchedule(bad)).toMatch(/expected a cron schedule/);
+    }
+  });
+});

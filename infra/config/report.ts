@@ -1,0 +1,80 @@
+import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
+import type { ConfigReader } from "./read";
+
+/**
+ * `order-tracing:report`: the in-cluster CronJob that runs `order-tracing report --format json` on
+ * a schedule and logs the JSON, so log-based alerting can pick up stuck orders. Off by default.
+ */
+export interface ReportConfig {
+  enabled: boolean;
+  /** Cron schedule of the CronJob (five fields, or a macro such as @hourly). */
+  schedule: string;
+  /** The report's window and stuck threshold, in the command's duration form (30m, 24h, 7d). */
+  since: string;
+  stuckAfter: string;
+  /** Image whose entrypoint is the `order-tracing` command line; required when enabled. */
+  image?: string;
+  /** Base of the trace links in the JSON; defaults to the internal Jaeger UI address when access is configured. */
+  jaegerUiUrl?: string;
+}
+
+export const REPORT_DEFAULTS = { schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" } as const;
+
+const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl"] as const;
+
+const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+// One cron field: `*`, a number or range (names allowed for month and weekday), lists and steps.
+const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+
+export function cronSchedule(value: string): string | undefined {
+  const fields = value.trim().split(/\s+/);
+  if (CRON_MACROS.includes(value.trim())) return undefined;
+  if (fields.length === 5 && fields.every((f) => CRON_FIELD.test(f))) return undefined;
+  return `expected a cron schedule of five fields ("*/15 * * * *") or a macro (${CRON_MACROS.join(", ")}), got "${value}"`;
+}
+
+function duration(value: string): string | undefined {
+  return parseDuration(value) === undefined ? `expected ${DURATION_FORM}, got "${value}"` : undefined;
+}
+
+// An image reference: no whitespace or scheme; a tag or digest is recommended but not required.
+function imageReference(value: string): string | undefined {
+  return /^[a-z0-9]([A-Za-z0-9._\-/:@]*[A-Za-z0-9_])?$/.test(value) && !value.includes("://")
+    ? undefined
+    : `expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "${value}"`;
+}
+
+function httpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol === "http:" || url.protocol === "https:") return undefined;
+  } catch {
+    // reported below
+  }
+  return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
+}
+
+export function readReportConfig(read: ConfigReader): ReportConfig {
+  for (const field of read.fieldsOf("report") ?? []) {
+    if (!(FIELDS as readonly string[]).includes(field)) {
+      read.fail(`report.${field}`, `unknown key; known keys are ${FIELDS.join(", ")} (is it a typo?)`);
+    }
+  }
+  const enabled = read.boolean("report.enabled", false);
+  const image = read.string("report.image", undefined, imageReference);
+  if (enabled && image === undefined && !read.errors.some((e) => e.key === "report.image")) {
+    read.fail(
+      "report.image",
+      "missing: report.enabled is true, so set the image that runs the order-tracing command line " +
+        '(README "Reading the report" describes it)',
+    );
+  }
+  return {
+    enabled,
+    schedule: read.string("report.schedule", REPORT_DEFAULTS.schedule, cronSchedule),
+    since: read.string("report.since", REPORT_DEFAULTS.since, duration),
+    stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
+    image,
+    jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
+  };
+}
