@@ -1,0 +1,164 @@
+import express from "express";
+import { BrokerUnavailableError } from "../lib/amqp";
+import { HttpError, createApp, errorHandler } from "../lib/http";
+import { Logger, errorMessage } from "../lib/log";
+import { OrderStore, TrackedOrder, statusView } from "../lib/order-store";
+import { StatusReporter } from "../lib/order-status";
+import { OrderStatus, StatusEvent, WorkOrder, isOrderStatus } from "../lib/statuses";
+import { MODEL_PREFIX, QUEUES } from "../lib/topology";
+import { asObject, integerField, objectField, stringField } from "../lib/validate";
+
+/** CRM's record of an order: the customer's contact stays here and never goes to MES. */
+interface CrmOrder extends TrackedOrder {
+  customer: { name: string; email: string; phone: string; address: string };
+  material: string;
+  quantity: number;
+  modelKey: string;
+}
+
+/** The statuses that only MES sets; CRM mirrors them from MES's status events. */
+const MES_STATUSES: readonly OrderStatus[] = ["ACCEPTED", "IN_PRODUCTION", "MANUFACTURED", "REJECTED"];
+
+/** The part of the broker CRM uses, so the app can be exercised without one. */
+export interface CrmBroker {
+  publish(queue: string, body: object): Promise<void>;
+  consume(queue: string, handler: (body: unknown) => Promise<"ack" | "reject">): Promise<void>;
+}
+
+export interface CrmDeps {
+  broker: CrmBroker;
+  status: StatusReporter;
+  log: Logger;
+}
+
+/**
+ * CRM API: registers orders from the shop, lets operators approve, ship and deliver them, publishes
+ * approved orders to MES and follows MES's status events.
+ */
+export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<express.Express> {
+  const app = createApp();
+  const orders = new OrderStore<CrmOrder>();
+
+  const find = (orderId: string): CrmOrder => {
+    const order = orders.get(orderId);
+    if (!order) throw new HttpError(404, "no such order");
+    return order;
+  };
+  const move = (order: CrmOrder, to: OrderStatus): StatusEvent => {
+    const change = orders.move(order, to);
+    status.changed(change);
+    log.info("order status changed", { orderId: order.orderId, status: to, previousStatus: change.previousStatus });
+    return change;
+  };
+
+  app.post("/orders", (req, res) => {
+    const body = asObject(req.body);
+    const orderId = stringField(body, "orderId", 100);
+    if (orders.get(orderId)) throw new HttpError(409, "the order is already registered");
+    const customer = objectField(body, "customer");
+    const modelKey = stringField(body, "modelKey", 300);
+    if (!modelKey.startsWith(`${MODEL_PREFIX}${orderId}/`)) {
+      throw new HttpError(400, `"modelKey" must be ${MODEL_PREFIX}<orderId>/<fileName>`);
+    }
+    const order: CrmOrder = {
+      orderId,
+      status: "CREATED",
+      statusChangedAt: new Date().toISOString(),
+      customer: {
+        name: stringField(customer, "name", 200),
+        email: stringField(customer, "email", 200),
+        phone: stringField(customer, "phone", 50),
+        address: stringField(customer, "address", 500),
+      },
+      material: stringField(body, "material", 50),
+      quantity: integerField(body, "quantity", 1, 1000),
+      modelKey,
+    };
+    orders.add(order);
+    move(order, "SUBMITTED");
+    res.status(201).json(statusView(order));
+  });
+
+  // An operator approves; CRM then hands the order to MES. If the broker is down the order stays
+  // APPROVED and approving again retries the hand-over.
+  app.post("/orders/:id/approve", async (req, res) => {
+    const order = find(req.params.id);
+    if (order.status !== "APPROVED") move(order, "APPROVED");
+    const workOrder: WorkOrder = {
+      orderId: order.orderId,
+      material: order.material,
+      quantity: order.quantity,
+      modelKey: order.modelKey,
+    };
+    try {
+      await broker.publish(QUEUES.workOrders, workOrder);
+    } catch (error) {
+      if (!(error instanceof BrokerUnavailableError)) throw error;
+      log.warn("handing the order to MES failed; it stays APPROVED", { orderId: order.orderId, error: error.message });
+      res
+        .status(503)
+        .json({ error: "the message broker is unavailable; approve again to retry", ...statusView(order) });
+      return;
+    }
+    move(order, "SENT_TO_MES");
+    res.json(statusView(order));
+  });
+
+  app.post("/orders/:id/ship", (req, res) => {
+    const order = find(req.params.id);
+    move(order, "SHIPPED");
+    res.json(statusView(order));
+  });
+
+  app.post("/orders/:id/deliver", (req, res) => {
+    const order = find(req.params.id);
+    move(order, "DELIVERED");
+    res.json(statusView(order));
+  });
+
+  app.get("/orders/:id", (req, res) => {
+    res.json(statusView(find(req.params.id)));
+  });
+
+  app.use(errorHandler(log));
+
+  // MES reports its status changes; CRM mirrors them (MES's instrumentation records the change).
+  await broker.consume(QUEUES.statusEvents, async (body) => {
+    const event = asStatusEvent(body);
+    if (!event) {
+      log.warn("ignoring a malformed status event");
+      return "reject";
+    }
+    const order = orders.get(event.orderId);
+    if (!order) {
+      log.warn("status event for an unknown order", { orderId: event.orderId, status: event.status });
+      return "reject";
+    }
+    if (!MES_STATUSES.includes(event.status)) {
+      log.warn("MES reported a status that only CRM sets", { orderId: order.orderId, status: event.status });
+      return "reject";
+    }
+    try {
+      orders.move(order, event.status, new Date(event.changedAt));
+    } catch (error) {
+      log.warn("status event out of order", {
+        orderId: order.orderId,
+        status: event.status,
+        error: errorMessage(error),
+      });
+      return "reject";
+    }
+    log.info("order status changed by MES", { orderId: order.orderId, status: event.status });
+    return "ack";
+  });
+
+  return app;
+}
+
+function asStatusEvent(body: unknown): StatusEvent | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const { orderId, status, previousStatus, changedAt } = body as Record<string, unknown>;
+  if (typeof orderId !== "string" || !isOrderStatus(status) || !isOrderStatus(previousStatus)) return undefined;
+  if (typeof changedAt !== "string" || Number.isNaN(Date.parse(changedAt))) return undefined;
+  return { orderId, status, previousStatus, changedAt };
+}
