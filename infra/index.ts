@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf } from "./config";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
+import { OrderReportCronJob } from "./components/order-report";
 
 const allConfig = pulumi.runtime.allConfig();
 const config = parseStackConfig(
@@ -15,5 +16,14 @@ const provider = kubernetesProvider(config.kubernetes);
 
 const namespace = new TracingNamespace("tracing", { name: config.namespace }, { providers: { kubernetes: provider } });
 
+const orderReport = config.report
+  ? new OrderReportCronJob(
+      "order-report",
+      { namespace: config.namespace, ...config.report },
+      { providers: { kubernetes: provider }, dependsOn: [namespace] },
+    )
+  : undefined;
+
 export const tracingNamespace = namespace.name;
+export const orderReportCronJob = orderReport?.cronJobName;
 export const renderedManifests = config.kubernetes.mode === "render" ? config.kubernetes.renderDirectory : undefined;

@@ -1,6 +1,7 @@
 import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
 import { readAccessConfig, type AccessConfig } from "./access";
 import { ConfigReader } from "./read";
+import { readReportConfig, type ReportConfig } from "./report";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
@@ -17,6 +18,8 @@ export interface StackConfig {
   namespace: string;
   /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
   access?: AccessConfig;
+  /** The scheduled `order-tracing report` CronJob; absent unless `report.enabled`. */
+  report?: ReportConfig;
 }
 
 /** DNS-1123 label: what Kubernetes accepts as a namespace or object name. */
@@ -57,6 +60,7 @@ export function parseStackConfig(
     kubernetes,
     namespace: read.string("namespace", "tracing", dnsLabel),
     access: readAccessConfig(read),
+    report: readReportConfig(read),
   };
 
   for (const key of read.unknownKeys()) {

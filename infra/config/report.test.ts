@@ -9,10 +9,18 @@ function read(raw: Record<string, unknown>) {
 }
 
 describe("readReportConfig", () => {
-  it("is off by default, with the command's defaults", () => {
-    expect(read({})).toEqual({
-      config: { enabled: false, schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" },
-      errors: [],
+  it("is off by default", () => {
+    expect(read({})).toEqual({ config: undefined, errors: [] });
+    expect(read({ report: { enabled: "false", image: "cli:1" } })).toEqual({ config: undefined, errors: [] });
+  });
+
+  it("takes the command's defaults when enabled", () => {
+    expect(read({ report: { enabled: true, image: "cli:1" } }).config).toEqual({
+      schedule: "*/15 * * * *",
+      since: "24h",
+      stuckAfter: "30m",
+      image: "cli:1",
+      jaegerUiUrl: undefined,
     });
   });
 
@@ -28,7 +36,12 @@ describe("readReportConfig", () => {
       },
     });
     expect(errors).toEqual([]);
-    expect(config).toMatchObject({ enabled: true, schedule: "0 * * * *", since: "7d", stuckAfter: "2h" });
+    expect(config).toMatchObject({
+      schedule: "0 * * * *",
+      since: "7d",
+      stuckAfter: "2h",
+      jaegerUiUrl: "https://tracing.internal.example",
+    });
   });
 
   it("requires the image when enabled", () => {

@@ -3,18 +3,18 @@ import type { ConfigReader } from "./read";
 
 /**
  * `order-tracing:report`: the in-cluster CronJob that runs `order-tracing report --format json` on
- * a schedule and logs the JSON, so log-based alerting can pick up stuck orders. Off by default.
+ * a schedule and logs the JSON, so log-based alerting can pick up stuck orders. Off by default:
+ * the config is present only when `report.enabled` is true.
  */
 export interface ReportConfig {
-  enabled: boolean;
   /** Cron schedule of the CronJob (five fields, or a macro such as @hourly). */
   schedule: string;
   /** The report's window and stuck threshold, in the command's duration form (30m, 24h, 7d). */
   since: string;
   stuckAfter: string;
-  /** Image whose entrypoint is the `order-tracing` command line; required when enabled. */
-  image?: string;
-  /** Base of the trace links in the JSON; defaults to the internal Jaeger UI address when access is configured. */
+  /** Image whose entrypoint is the `order-tracing` command line. */
+  image: string;
+  /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: string;
 }
 
@@ -54,7 +54,8 @@ function httpUrl(value: string): string | undefined {
   return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
 }
 
-export function readReportConfig(read: ConfigReader): ReportConfig {
+/** Reads and checks every `report.*` key, enabled or not; returns the config only when enabled. */
+export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
   for (const field of read.fieldsOf("report") ?? []) {
     if (!(FIELDS as readonly string[]).includes(field)) {
       read.fail(`report.${field}`, `unknown key; known keys are ${FIELDS.join(", ")} (is it a typo?)`);
@@ -69,12 +70,11 @@ export function readReportConfig(read: ConfigReader): ReportConfig {
         '(README "Reading the report" describes it)',
     );
   }
-  return {
-    enabled,
+  const config = {
     schedule: read.string("report.schedule", REPORT_DEFAULTS.schedule, cronSchedule),
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
-    image,
     jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
   };
+  return enabled && image !== undefined ? { ...config, image } : undefined;
 }
