@@ -46,7 +46,9 @@ export function rabbitMqInstalled(): boolean {
 /** Starts a private broker and resolves once it accepts AMQP connections. */
 export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<RabbitMq> {
   if (!rabbitMqInstalled()) {
-    throw new Error(`${RABBITMQ_SERVER} is missing: run scripts/install-system-deps.sh (Debian package rabbitmq-server)`);
+    throw new Error(
+      `${RABBITMQ_SERVER} is missing: run scripts/install-system-deps.sh (Debian package rabbitmq-server)`,
+    );
   }
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? mkdtempSync(path.join(tmpdir(), "order-tracing-rabbitmq-"));

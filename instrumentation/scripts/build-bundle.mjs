@@ -17,7 +17,6 @@ import { fileURLToPath } from "node:url";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bundleDir = path.join(packageDir, "build", "bundle");
-const libDir = path.join(packageDir, "build", "lib");
 const require = createRequire(path.join(packageDir, "package.json"));
 const packageJson = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
 /** Kept as real files next to the bundle (see above). */
@@ -30,7 +29,10 @@ const SIZE_BUDGET_BYTES = 40 * 1024 * 1024;
 function packageRoot(name, fromDir) {
   const fromRequire = createRequire(path.join(fromDir, "noop.js"));
   let dir = path.dirname(fromRequire.resolve(name));
-  while (!readdirSync(dir).includes("package.json") || JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name !== name) {
+  while (
+    !readdirSync(dir).includes("package.json") ||
+    JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name !== name
+  ) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`cannot find the package root of ${name}`);
     dir = parent;

@@ -28,7 +28,9 @@ export function chooseExporter(env: NodeJS.ProcessEnv): ExporterChoice {
   return {
     protocol,
     destination,
-    problem: known ? undefined : `${OTEL_ENV.protocol}="${requested}" is not grpc, http/protobuf or http/json; using grpc`,
+    problem: known
+      ? undefined
+      : `${OTEL_ENV.protocol}="${requested}" is not grpc, http/protobuf or http/json; using grpc`,
   };
 }
 

@@ -46,7 +46,12 @@ function isServerResponse(response: IncomingMessage | ServerResponse): response 
   return typeof (response as ServerResponse).setHeader === "function";
 }
 
-function matchesAmqpRule(rule: AmqpStatusRule, direction: "publish" | "consume", exchange = "", routingKey = ""): boolean {
+function matchesAmqpRule(
+  rule: AmqpStatusRule,
+  direction: "publish" | "consume",
+  exchange = "",
+  routingKey = "",
+): boolean {
   return (
     rule.direction === direction &&
     (rule.exchange === undefined || rule.exchange === exchange) &&
@@ -107,7 +112,11 @@ function captureBody(response: ServerResponse, maxBytes: number): () => Buffer |
   return () => (overflow ? undefined : Buffer.concat(chunks));
 }
 
-export function createOrderHooks(rules: OrderTracingRules, orderContext: OrderContext, recorder: StatusRecorder): OrderHooks {
+export function createOrderHooks(
+  rules: OrderTracingRules,
+  orderContext: OrderContext,
+  recorder: StatusRecorder,
+): OrderHooks {
   const maxBytes = rules.maxInspectedBodyBytes;
   const amqpBodyNeeded = rules.orderId.amqpBodyFields.length > 0 || rules.statusEvents.amqp.length > 0;
 

@@ -8,6 +8,8 @@ import { createRequire, register } from "node:module";
 try {
   register("./hook.mjs", import.meta.url);
 } catch (error) {
-  process.stderr.write(`[order-tracing] ESM hooks not registered, only CommonJS modules are traced: ${String(error)}\n`);
+  process.stderr.write(
+    `[order-tracing] ESM hooks not registered, only CommonJS modules are traced: ${String(error)}\n`,
+  );
 }
 createRequire(import.meta.url)("./register.js");

@@ -7,7 +7,10 @@ import { DOWNWARD_API_ENV } from "./env";
  * the process. OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES are merged over these by the SDK's
  * env detector, so the user's own values win.
  */
-export function baseResourceAttributes(env: NodeJS.ProcessEnv, host: () => string = hostname): Record<string, string | number> {
+export function baseResourceAttributes(
+  env: NodeJS.ProcessEnv,
+  host: () => string = hostname,
+): Record<string, string | number> {
   const attributes: Record<string, string | number> = {
     "host.name": host(),
     "process.pid": process.pid,

@@ -110,10 +110,11 @@ const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status
 /** Attribute keys that are never kept, whatever their namespace says (they carry payloads or people). */
 const DENIED_FRAGMENTS = ["body", "payload", "content", "user", "email", "phone", "password", "token", "cookie"];
 
-export function isAllowedKey(key: string): boolean {
+/** Whether an attribute key may leave the process; `extraKeys` are the configured baggage allow-list. */
+export function isAllowedKey(key: string, extraKeys: readonly string[] = []): boolean {
   const lower = key.toLowerCase();
   if (DENIED_FRAGMENTS.some((fragment) => lower.includes(fragment))) return false;
-  return ALLOWED_KEYS.has(key) || ALLOWED_PREFIXES.some((prefix) => key.startsWith(prefix));
+  return ALLOWED_KEYS.has(key) || extraKeys.includes(key) || ALLOWED_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 
 interface Finding {
@@ -152,7 +153,8 @@ const FINDINGS: Finding[] = [
   { kind: "card", pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, accept: passesLuhn },
   {
     kind: "phone",
-    pattern: /(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w-])|\+\d{8,15}\b/g,
+    pattern:
+      /(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w-])|\+\d{8,15}\b/g,
   },
 ];
 
@@ -198,10 +200,10 @@ function scrubValue(key: string, value: AttributeValue): AttributeValue {
 }
 
 /** The allow-listed, scrubbed copy of an attribute map. */
-export function scrubAttributes(attributes: Attributes): Attributes {
+export function scrubAttributes(attributes: Attributes, extraKeys: readonly string[] = []): Attributes {
   const result: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || !isAllowedKey(key)) continue;
+    if (value === undefined || !isAllowedKey(key, extraKeys)) continue;
     result[key] = scrubValue(key, value);
   }
   return result;

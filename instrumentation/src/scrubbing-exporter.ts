@@ -16,14 +16,6 @@ import { clearWarning, describe, warnOnce } from "./warn";
 /** The warning kind of export failures: one warning per outage. */
 export const EXPORT_WARNING = "export";
 
-function scrubEvents(events: TimedEvent[]): TimedEvent[] {
-  return events.map((event) => ({
-    ...event,
-    name: scrubText(event.name),
-    attributes: event.attributes ? (scrubAttributes(event.attributes as Attributes) as OtelAttributes) : undefined,
-  }));
-}
-
 export class ScrubbingSpanExporter implements SpanExporter {
   private readonly scrubbedResources = new WeakMap<Resource, Resource>();
 
@@ -31,12 +23,26 @@ export class ScrubbingSpanExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly orderIdOf: (span: object) => string | undefined,
     private readonly destination: string,
+    /** Baggage keys configured to become attributes; kept like allow-listed keys. */
+    private readonly extraAllowedKeys: readonly string[] = [],
   ) {}
+
+  private scrub(attributes: OtelAttributes): OtelAttributes {
+    return scrubAttributes(attributes as Attributes, this.extraAllowedKeys) as OtelAttributes;
+  }
+
+  private scrubEvents(events: TimedEvent[]): TimedEvent[] {
+    return events.map((event) => ({
+      ...event,
+      name: scrubText(event.name),
+      attributes: event.attributes ? this.scrub(event.attributes) : undefined,
+    }));
+  }
 
   private scrubResource(resource: Resource): Resource {
     let scrubbed = this.scrubbedResources.get(resource);
     if (!scrubbed) {
-      scrubbed = resourceFromAttributes(scrubAttributes(resource.attributes as Attributes) as OtelAttributes, {
+      scrubbed = resourceFromAttributes(this.scrub(resource.attributes), {
         schemaUrl: resource.schemaUrl,
       });
       this.scrubbedResources.set(resource, scrubbed);
@@ -46,7 +52,7 @@ export class ScrubbingSpanExporter implements SpanExporter {
 
   /** A scrubbed copy of a span; the original is left as the SDK owns it. */
   scrubSpan(span: ReadableSpan): ReadableSpan {
-    const attributes = scrubAttributes(span.attributes as Attributes) as OtelAttributes;
+    const attributes = this.scrub(span.attributes);
     if (attributes[ORDER_ID_KEY] === undefined) {
       const orderId = this.orderIdOf(span);
       if (orderId !== undefined) attributes[ORDER_ID_KEY] = orderId;
@@ -62,7 +68,7 @@ export class ScrubbingSpanExporter implements SpanExporter {
       status: span.status.message ? { ...span.status, message: scrubText(span.status.message) } : span.status,
       attributes,
       links: span.links.map((link) => ({ context: link.context, droppedAttributesCount: link.droppedAttributesCount })),
-      events: scrubEvents(span.events),
+      events: this.scrubEvents(span.events),
       duration: span.duration,
       ended: span.ended,
       resource: this.scrubResource(span.resource),

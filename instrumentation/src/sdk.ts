@@ -97,7 +97,7 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
     warnOnce(
       "rules",
       `${ORDER_TRACING_ENV.rules} ignored, using the default rules: ${problems.join("; ")}. ` +
-        "Fix the variable's JSON (see the instrumentation README, \"Order context rules\").",
+        'Fix the variable\'s JSON (see the instrumentation README, "Order context rules").',
     );
   }
   const exporterChoice = chooseExporter(env);
@@ -112,6 +112,7 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
     createExporter(exporterChoice.protocol),
     (span) => orderContext.orderIdOf(span),
     stripUrl(exporterChoice.destination),
+    rules.baggageAllowList,
   );
 
   // The user's OTEL_PROPAGATORS wins; by default W3C trace context plus allow-listed baggage.

@@ -55,7 +55,12 @@ function orderRequest(): { path: string; headers: Record<string, string>; body: 
       "x-customer-email": PII_PROBES.email,
     },
     body: JSON.stringify({
-      customer: { name: PII_PROBES.name, email: PII_PROBES.email, phone: PII_PROBES.phone, address: PII_PROBES.address },
+      customer: {
+        name: PII_PROBES.name,
+        email: PII_PROBES.email,
+        phone: PII_PROBES.phone,
+        address: PII_PROBES.address,
+      },
       model: { fileName: `${PII_PROBES.name} bracket.stl`, content: Buffer.from("solid bracket").toString("base64") },
       material: "PLA",
       quantity: 2,
@@ -133,9 +138,7 @@ async function startChain(options: {
   ];
   const ports = [mesPort, crmPort, shopPort];
   await Promise.all(
-    services.map((process, i) =>
-      waitForHttp(`http://${LOOPBACK}:${ports[i]}/healthz`, { process, timeoutMs: 60_000 }),
-    ),
+    services.map((process, i) => waitForHttp(`http://${LOOPBACK}:${ports[i]}/healthz`, { process, timeoutMs: 60_000 })),
   );
   return {
     shopUrl: `http://${LOOPBACK}:${shopPort}`,
@@ -267,9 +270,15 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
 
         const changes = ["CREATED", "SUBMITTED", "ACCEPTED"].map((status) => statusChange(trace, orderId, status));
         expect(changes.map((span) => span?.resource["service.name"])).toEqual(["shop", "crm", "mes"]);
-        expect(changes.map((span) => span?.attributes["order.previous_status"])).toEqual(["NONE", "CREATED", "SUBMITTED"]);
+        expect(changes.map((span) => span?.attributes["order.previous_status"])).toEqual([
+          "NONE",
+          "CREATED",
+          "SUBMITTED",
+        ]);
         for (const change of changes) {
-          expect(change?.attributes["order.status_changed_at"]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+          expect(change?.attributes["order.status_changed_at"]).toMatch(
+            /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+          );
         }
 
         expect(leakedProbes(receiver.rawBodies.join("\n"))).toEqual([]);

@@ -43,7 +43,10 @@ describe("baggage filtering", () => {
       baggage: "order.id=ORD-5,customer.email=probe.persona%40example.invalid,session=abc",
     };
     const extracted = t.propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
-    const entries = propagation.getBaggage(extracted)?.getAllEntries().map(([key]) => key);
+    const entries = propagation
+      .getBaggage(extracted)
+      ?.getAllEntries()
+      .map(([key]) => key);
     expect(entries).toEqual(["order.id"]);
     const span = t.tracer.startSpan("consumer", {}, extracted);
     span.end();

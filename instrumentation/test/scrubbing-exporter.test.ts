@@ -61,7 +61,12 @@ describe("ScrubbingSpanExporter", () => {
         "http.request.header.authorization": PII_PROBES.bearer,
         "messaging.message.body": JSON.stringify({ name: PII_PROBES.name, address: PII_PROBES.address }),
       },
-      links: [{ context: { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 }, attributes: { email: PII_PROBES.email } }],
+      links: [
+        {
+          context: { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 },
+          attributes: { email: PII_PROBES.email },
+        },
+      ],
     });
     span.recordException(new Error(`customer ${PII_PROBES.email} card ${PII_PROBES.card} rejected`));
     span.addEvent("note", { "customer.phone": PII_PROBES.phone, "error.type": "PaymentRejected" });
@@ -86,7 +91,9 @@ describe("ScrubbingSpanExporter", () => {
     inner.result = { code: ExportResultCode.FAILED, error: new Error("14 UNAVAILABLE") };
     for (let i = 0; i < 3; i++) tracer.startSpan(`work ${i}`).end();
     expect(stderr).toHaveBeenCalledTimes(1);
-    expect(String(stderr.mock.calls[0][0])).toMatch(/exporting spans to http:\/\/collector:4317 failed .*keeps running/);
+    expect(String(stderr.mock.calls[0][0])).toMatch(
+      /exporting spans to http:\/\/collector:4317 failed .*keeps running/,
+    );
     inner.result = { code: ExportResultCode.SUCCESS };
     tracer.startSpan("recovered").end();
     inner.result = { code: ExportResultCode.FAILED, error: new Error("14 UNAVAILABLE") };

@@ -27,9 +27,9 @@ describe("order.status_change attributes", () => {
 
   it("marks the first status and fills an unknown previous status from memory", () => {
     const memory = new LastStatusMemory();
-    expect(statusChangeAttributes({ orderId: "A", status: "CREATED", previousStatus: null }, memory, fixedNow)).toMatchObject(
-      { "order.previous_status": "NONE", "order.status_changed_at": "2026-11-25T10:00:00.000Z" },
-    );
+    expect(
+      statusChangeAttributes({ orderId: "A", status: "CREATED", previousStatus: null }, memory, fixedNow),
+    ).toMatchObject({ "order.previous_status": "NONE", "order.status_changed_at": "2026-11-25T10:00:00.000Z" });
     expect(statusChangeAttributes({ orderId: "A", status: "SUBMITTED" }, memory, fixedNow)).toMatchObject({
       "order.previous_status": "UNKNOWN",
     });
@@ -57,7 +57,10 @@ describe("StatusRecorder", () => {
     const problems: string[] = [];
     const recorder = new StatusRecorder(t.tracer, t.orderContext, (reason) => problems.push(reason));
     const parent = t.tracer.startSpan("POST /orders/:id/approve");
-    recorder.record({ orderId: "ORD-2", status: "APPROVED", previousStatus: "SUBMITTED" }, trace.setSpan(ROOT_CONTEXT, parent));
+    recorder.record(
+      { orderId: "ORD-2", status: "APPROVED", previousStatus: "SUBMITTED" },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
     parent.end();
     await t.flush();
     const change = t.byName(STATUS_CHANGE_SPAN);

@@ -20,7 +20,9 @@ async function main() {
       const listing = await s3.send(
         new ListObjectsV2Command({ Bucket: process.env.S3_BUCKET, Prefix: `models/${orderId}/` }),
       );
-      const model = await s3.send(new GetObjectCommand({ Bucket: process.env.S3_BUCKET, Key: listing.Contents[0].Key }));
+      const model = await s3.send(
+        new GetObjectCommand({ Bucket: process.env.S3_BUCKET, Key: listing.Contents[0].Key }),
+      );
       await model.Body.transformToByteArray();
       const event = { orderId, status: "ACCEPTED", previousStatus: "SUBMITTED" };
       channel.sendToQueue(process.env.STATUS_QUEUE, Buffer.from(JSON.stringify(event)));
