@@ -13,6 +13,10 @@ export const PORTS = {
   jaegerQueryHttp: 16686,
   jaegerQueryGrpc: 16685,
   jaegerHealth: 13133,
+  /** Jaeger's gRPC health service (healthcheckv2 always serves it; nothing outside the pod uses it). */
+  jaegerHealthGrpc: 13132,
+  /** Jaeger's own metrics (Prometheus pull). */
+  jaegerMetrics: 8888,
   elasticsearchHttp: 9200,
   elasticsearchTransport: 9300,
   oauth2Proxy: 4180,
