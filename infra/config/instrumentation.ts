@@ -1,0 +1,219 @@
+import type { AgentSettings } from "../injection/instrument-pod-spec";
+import type { ResourceRequirements } from "../injection/kubernetes-types";
+import {
+  DEFAULT_VOLUME_SIZE_LIMITS,
+  LANGUAGES,
+  NODE_MODULE_FORMATS,
+  DEFAULT_AGENT_IMAGES,
+  type Language,
+  type NodeModuleFormat,
+} from "../injection/languages";
+import { dnsLabel } from "./index";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { ConfigReader } from "./read";
+
+/** A deployment, owned by another team, whose container gets the instrumentation. */
+export interface InstrumentedService {
+  /** `service.name` of its spans, and the name of its patch in the stack. */
+  name: string;
+  namespace: string;
+  deployment: string;
+  container: string;
+  language: Language;
+  /** Node.js only: CommonJS apps load the bundle with `--require`, ESM apps with `--import`. */
+  nodeModuleFormat?: NodeModuleFormat;
+  /** Node.js only: the bundle's order-context and status rules, as JSON text (ORDER_TRACING_RULES). */
+  rules?: string;
+}
+
+export interface InstrumentationConfig {
+  agents: Record<Language, AgentSettings>;
+  initContainerResources: ResourceRequirements;
+  /** SSA force: take over fields another field manager owns (off: a conflict stops the apply). */
+  forceConflicts: boolean;
+  services: InstrumentedService[];
+}
+
+const SERVICE_FIELDS = ["name", "namespace", "deployment", "container", "language", "nodeModuleFormat", "rules"];
+const FIELDS: Record<string, readonly string[]> = {
+  instrumentation: [...LANGUAGES, "resources", "forceConflicts", "services"],
+  ...Object.fromEntries(LANGUAGES.map((language) => [`instrumentation.${language}`, ["image", "volumeSizeLimit"]])),
+  "instrumentation.resources": ["requests", "limits"],
+  "instrumentation.resources.requests": ["cpu", "memory"],
+  "instrumentation.resources.limits": ["cpu", "memory"],
+};
+
+/** Init-container defaults: `cp` of a few tens of MiB needs little, and runs once per pod start. */
+const DEFAULT_RESOURCES = {
+  requests: { cpu: "10m", memory: "32Mi" },
+  limits: { cpu: "500m", memory: "128Mi" },
+} as const;
+
+/**
+ * Reads `order-tracing:instrumentation`: the agent images, the init container's resources, the
+ * shared volume's size limits, and the deployments to instrument (README "Instrumenting Shop, CRM
+ * and MES"). Without it nothing is instrumented.
+ */
+export function readInstrumentationConfig(read: ConfigReader): InstrumentationConfig {
+  for (const [section, known] of Object.entries(FIELDS)) {
+    for (const field of read.fieldsOf(section) ?? []) {
+      if (!known.includes(field))
+        read.fail(`${section}.${field}`, `unknown key; known keys are ${known.join(", ")} (is it a typo?)`);
+    }
+  }
+
+  const services = readServices(read);
+  const used = new Set(services.map((s) => s.language));
+  const agents = Object.fromEntries(
+    LANGUAGES.map((language): [Language, AgentSettings] => {
+      const key = `instrumentation.${language}`;
+      const image = read.string(`${key}.image`, undefined, imageReference) ?? DEFAULT_AGENT_IMAGES[language];
+      if (image === undefined && used.has(language) && !read.errors.some((e) => e.key === `${key}.image`)) {
+        read.fail(
+          `${key}.image`,
+          "missing: the image of the instrumentation bundle, built from instrumentation/Dockerfile and pushed to " +
+            `your registry, is required because ${namesUsing(services, language)} use language ${language}`,
+        );
+      }
+      const volumeSizeLimit = read.string(
+        `${key}.volumeSizeLimit`,
+        DEFAULT_VOLUME_SIZE_LIMITS[language],
+        memoryQuantity,
+      );
+      return [language, { image, volumeSizeLimit }];
+    }),
+  ) as Record<Language, AgentSettings>;
+
+  return {
+    agents,
+    initContainerResources: readResources(read),
+    forceConflicts: read.boolean("instrumentation.forceConflicts", false),
+    services,
+  };
+}
+
+function readResources(read: ConfigReader): ResourceRequirements {
+  const key = "instrumentation.resources";
+  const amount = (kind: "requests" | "limits", resource: "cpu" | "memory") =>
+    read.string(
+      `${key}.${kind}.${resource}`,
+      DEFAULT_RESOURCES[kind][resource],
+      resource === "cpu" ? cpuQuantity : memoryQuantity,
+    );
+  const resources = {
+    requests: { cpu: amount("requests", "cpu"), memory: amount("requests", "memory") },
+    limits: { cpu: amount("limits", "cpu"), memory: amount("limits", "memory") },
+  };
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = parseQuantity(resources.requests[resource]) ?? 0;
+    const limit = parseQuantity(resources.limits[resource]) ?? 0;
+    if (request > limit) {
+      read.fail(
+        `${key}.requests.${resource}`,
+        `must not exceed limits.${resource} (${resources.limits[resource]}), got ${resources.requests[resource]}`,
+      );
+    }
+  }
+  return resources;
+}
+
+function readServices(read: ConfigReader): InstrumentedService[] {
+  const key = "instrumentation.services";
+  const services: InstrumentedService[] = [];
+  read.list(key).forEach((item, index) => {
+    const at = `${key}[${index}]`;
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      read.fail(at, `expected an object with ${SERVICE_FIELDS.slice(0, 5).join(", ")}, got ${JSON.stringify(item)}`);
+      return;
+    }
+    // Each item is read like a small config of its own; its problems are reported under `<key>[<index>]`.
+    const fields = item as Record<string, unknown>;
+    const itemRead = new ConfigReader(fields);
+    const name = requiredString(itemRead, "name", dnsLabel, "the service name, used as its service.name");
+    if (fields.language === undefined) itemRead.fail("language", `missing: one of ${LANGUAGES.join(", ")}`);
+    const language = itemRead.oneOf("language", LANGUAGES, "nodejs");
+    const service: InstrumentedService = {
+      name,
+      namespace: requiredString(itemRead, "namespace", dnsLabel, "the namespace of the deployment"),
+      deployment: itemRead.string("deployment", name, dnsSubdomain),
+      container: requiredString(itemRead, "container", dnsLabel, "the name of the app container in the pod template"),
+      language,
+    };
+    const nodeOnly = (field: string) =>
+      itemRead.fail(field, `applies to language nodejs only (the Node.js bundle), not ${service.language}`);
+    if (fields.nodeModuleFormat !== undefined) {
+      service.nodeModuleFormat = itemRead.oneOf("nodeModuleFormat", NODE_MODULE_FORMATS, "commonjs");
+      if (service.language !== "nodejs") nodeOnly("nodeModuleFormat");
+    }
+    if (fields.rules !== undefined) {
+      if (fields.rules === null || typeof fields.rules !== "object") {
+        itemRead.fail(
+          "rules",
+          `expected the bundle's rules as an object (see instrumentation/README.md), got ${JSON.stringify(fields.rules)}`,
+        );
+      } else {
+        service.rules = JSON.stringify(fields.rules);
+        if (service.language !== "nodejs") nodeOnly("rules");
+      }
+    }
+    for (const field of itemRead.unknownKeys()) {
+      if (!SERVICE_FIELDS.includes(field))
+        itemRead.fail(field, `unknown key; known keys are ${SERVICE_FIELDS.join(", ")} (is it a typo?)`);
+    }
+    for (const error of itemRead.errors) read.fail(`${at}.${error.key}`, error.problem);
+    if (itemRead.errors.length === 0) services.push(service);
+  });
+
+  const seen = { names: new Map<string, number>(), deployments: new Map<string, number>() };
+  services.forEach((service, index) => {
+    const first = seen.names.get(service.name);
+    if (first !== undefined)
+      read.fail(
+        `${key}[${index}].name`,
+        `"${service.name}" is already the name of item ${first}; names must be unique`,
+      );
+    else seen.names.set(service.name, index);
+    // Two patches of one deployment under the same field manager would each remove the other's fields.
+    const target = `${service.namespace}/${service.deployment}`;
+    const owner = seen.deployments.get(target);
+    if (owner !== undefined) {
+      read.fail(
+        `${key}[${index}].deployment`,
+        `${target} is already instrumented by item ${owner}; one instrumented container per deployment`,
+      );
+    } else seen.deployments.set(target, index);
+  });
+  return services;
+}
+
+function requiredString(
+  read: ConfigReader,
+  key: string,
+  check: (v: string) => string | undefined,
+  what: string,
+): string {
+  const value = read.string(key, undefined, check);
+  if (value === undefined && !read.errors.some((e) => e.key === key)) read.fail(key, `missing: ${what}`);
+  return value ?? "";
+}
+
+function namesUsing(services: InstrumentedService[], language: Language): string {
+  return services
+    .filter((s) => s.language === language)
+    .map((s) => s.name)
+    .join(", ");
+}
+
+/** A Deployment name: a DNS-1123 subdomain. */
+function dnsSubdomain(v: string): string | undefined {
+  return v.length <= 253 && v.split(".").every((label) => dnsLabel(label) === undefined)
+    ? undefined
+    : `expected a Deployment name (a DNS-1123 subdomain: lower-case labels separated by '.'), got "${v}"`;
+}
+
+/** An image reference `[registry/]repository[:tag][@digest]`, without spaces or a scheme. */
+function imageReference(v: string): string | undefined {
+  return /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]([:@][A-Za-z0-9._\-:]+)?$/.test(v) && !v.includes("://")
+    ? undefined
+    : `expected an image reference such as ghcr.io/example/instrumentation-nodejs:0.1.0, got "${v}"`;
+}
