@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf } from "./config";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
+import { InstrumentedDeployments } from "./components/instrumented-deployments";
 import { OrderReportCronJob } from "./components/order-report";
 
 const allConfig = pulumi.runtime.allConfig();
@@ -24,6 +25,14 @@ const orderReport = config.report
     )
   : undefined;
 
+// Patches the Shop, CRM and MES deployments their teams deploy; they live in their own namespaces.
+const instrumentation = new InstrumentedDeployments(
+  "instrumentation",
+  { ...config.instrumentation, collectorNamespace: config.namespace },
+  { providers: { kubernetes: provider } },
+);
+
 export const tracingNamespace = namespace.name;
+export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
 export const renderedManifests = config.kubernetes.mode === "render" ? config.kubernetes.renderDirectory : undefined;

@@ -1,5 +1,6 @@
 import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
 import { readAccessConfig, type AccessConfig } from "./access";
+import { readInstrumentationConfig, type InstrumentationConfig } from "./instrumentation";
 import { ConfigReader } from "./read";
 import { readReportConfig, type ReportConfig } from "./report";
 
@@ -16,6 +17,8 @@ export interface StackConfig {
   kubernetes: KubernetesTarget;
   /** The namespace that holds Jaeger, the collector, storage and the access path. */
   namespace: string;
+  /** The deployments to instrument and the agents they get (README "Instrumenting Shop, CRM and MES"). */
+  instrumentation: InstrumentationConfig;
   /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
   access?: AccessConfig;
   /** The scheduled `order-tracing report` CronJob; absent unless `report.enabled`. */
@@ -59,6 +62,7 @@ export function parseStackConfig(
     stack,
     kubernetes,
     namespace: read.string("namespace", "tracing", dnsLabel),
+    instrumentation: readInstrumentationConfig(read),
     access: readAccessConfig(read),
     report: readReportConfig(read),
   };
