@@ -14,6 +14,8 @@ const PROJECT_ENTRIES = [
   "package.json",
   "tsconfig.json",
   "infra",
+  // infra/ reads the bundle's contract (entry files, variable names) from here.
+  "instrumentation/src/env.ts",
   "policies",
   "scripts",
   "tools",
