@@ -9,4 +9,12 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[setup] installing npm packages"
   npm ci --no-audit --no-fund
 fi
+# The instrumentation is its own npm package (its tree is what the init-container image ships);
+# its bundle is the folder tests and the sandbox preload, as the image would.
+if [ ! -f instrumentation/node_modules/.package-lock.json ] || [ instrumentation/package-lock.json -nt instrumentation/node_modules/.package-lock.json ]; then
+  echo "[setup] installing the instrumentation's npm packages"
+  npm ci --prefix instrumentation --no-audit --no-fund
+fi
+npm run --prefix instrumentation --silent build
+bash scripts/install-system-deps.sh
 bash tools/build.sh

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Debian packages the tests and the local sandbox need, installed only when missing:
+#   rabbitmq-server  the broker of the order path (sandbox/rabbitmq.ts runs private instances of it
+#                    on loopback; the package's own system service is never started).
+set -euo pipefail
+
+missing=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "[system-deps] missing Debian packages: ${missing[*]}; install them as root: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "[system-deps] installing ${missing[*]}"
+# Keep the package's maintainer scripts from starting a system-wide broker on 0.0.0.0:5672.
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  own_policy=true
+fi
+trap 'if [ "$own_policy" = true ]; then rm -f "$policy"; fi' EXIT
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
