@@ -6,6 +6,8 @@ import { kubernetesProvider } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
 import { InstrumentedDeployments } from "./components/instrumented-deployments";
 import { OrderReportCronJob } from "./components/order-report";
+import { JaegerQueryAccess } from "./components/access";
+import { OIDC_CLIENT_SECRET_KEY } from "./config/access";
 
 const allConfig = pulumi.runtime.allConfig();
 const config = parseStackConfig(
@@ -25,6 +27,19 @@ const orderReport = config.report
     )
   : undefined;
 
+// The only way to the Jaeger UI: internal ingress (office/VPN) → OIDC proxy (support group) → query.
+const access = config.access
+  ? new JaegerQueryAccess(
+      "jaeger-ui",
+      {
+        namespace: config.namespace,
+        access: config.access,
+        oidcClientSecret: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(OIDC_CLIENT_SECRET_KEY),
+      },
+      { providers: { kubernetes: provider }, dependsOn: [namespace] },
+    )
+  : undefined;
+
 // Patches the Shop, CRM and MES deployments their teams deploy; they live in their own namespaces.
 const instrumentation = new InstrumentedDeployments(
   "instrumentation",
@@ -35,4 +50,5 @@ const instrumentation = new InstrumentedDeployments(
 export const tracingNamespace = namespace.name;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
+export const jaegerUiUrl = access?.uiUrl;
 export const renderedManifests = config.kubernetes.mode === "render" ? config.kubernetes.renderDirectory : undefined;
