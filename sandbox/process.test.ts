@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePorts, isAlive, LOOPBACK, startProcess, waitForHttp, waitForPort } from "./process";
+
+const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-process-test-"));
+afterAll(() => rmSync(logDir, { recursive: true, force: true }));
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe("local process helpers", () => {
+  it("hands out distinct free loopback ports", async () => {
+    const ports = await freePorts(5);
+    expect(new Set(ports).size).toBe(5);
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(ports[0], LOOPBACK, resolve));
+    await waitForPort(ports[0], { timeoutMs: 2_000 });
+    server.close();
+  });
+
+  it("logs to a file and stops the whole process group, grandchildren included", async () => {
+    const pidFile = path.join(logDir, "grandchild.pid");
+    const parent = startProcess({
+      name: "group",
+      command: "bash",
+      args: ["-c", `echo started; sleep 300 & echo $! > ${pidFile}; wait`],
+      logDir,
+    });
+    await waitUntil(() => {
+      try {
+        return readFileSync(pidFile, "utf8").trim() !== "";
+      } catch {
+        return false;
+      }
+    });
+    const grandchild = Number(readFileSync(pidFile, "utf8"));
+    expect(isAlive(grandchild)).toBe(true);
+    await parent.stop();
+    await waitUntil(() => !isAlive(grandchild));
+    expect(isAlive(grandchild)).toBe(false);
+    expect(parent.running()).toBe(false);
+    expect(readFileSync(parent.logFile, "utf8")).toContain("started");
+  });
+
+  it("kills a child that ignores SIGTERM once the grace period is over", async () => {
+    const stubborn = startProcess({
+      name: "stubborn",
+      command: "bash",
+      args: ["-c", "trap '' TERM; sleep 300 & wait; sleep 300"],
+      logDir,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const status = await stubborn.stop(500);
+    expect(status.signal).toBe("SIGKILL");
+  });
+
+  it("fails a readiness wait at once, naming the log, when the process exits", async () => {
+    const [port] = await freePorts(1);
+    const failing = startProcess({
+      name: "failing",
+      command: "bash",
+      args: ["-c", "echo cannot start >&2; exit 3"],
+      logDir,
+    });
+    await expect(waitForHttp(`http://${LOOPBACK}:${port}/`, { process: failing, timeoutMs: 20_000 })).rejects.toThrow(
+      /failing exited while waiting for .*failing\.log/,
+    );
+    expect((await failing.exited).code).toBe(3);
+  });
+});
