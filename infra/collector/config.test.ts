@@ -1,0 +1,277 @@
+import * as yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { ConfigReader } from "../config/read";
+import { readCollectorConfig, type CollectorConfig } from "../config/collector";
+import {
+  buildBaselineCollectorConfig,
+  buildCollectorConfig,
+  COMPONENT_IDS,
+  memoryLimiterFor,
+  ottlString,
+  queueSpansFor,
+  renderCollectorConfig,
+  SAMPLING_POLICIES,
+  type CollectorConfigDocument,
+} from "./config";
+import { ALLOWED_ATTRIBUTE_KEYS, BLOCKED_VALUE_PATTERNS } from "./pii";
+import { clusterLocation, collectorTiers, localCollectorSettings, QUEUE_DIRECTORY } from "./settings";
+
+function collectorConfig(raw: Record<string, unknown> = {}): CollectorConfig {
+  const read = new ConfigReader({ collector: raw });
+  const config = readCollectorConfig(read);
+  expect(read.errors).toEqual([]);
+  return config;
+}
+
+function gateway(raw: Record<string, unknown> = {}): CollectorConfigDocument {
+  const [tier] = collectorTiers(collectorConfig(raw), "tracing");
+  return buildCollectorConfig(tier.settings);
+}
+
+type Policy = { name: string; type: string } & Record<string, unknown>;
+
+describe("buildCollectorConfig (single layout)", () => {
+  const config = gateway();
+  const pipeline = config.service.pipelines.traces;
+
+  it("runs the pipeline in order: limit, drop probes, enrich, scrub, sample, batch, export to Jaeger", () => {
+    expect(pipeline).toEqual({
+      receivers: ["otlp"],
+      processors: [
+        "memory_limiter",
+        "filter/health-checks",
+        "k8s_attributes",
+        "transform/strip-urls-and-bodies",
+        "redaction/pii",
+        "tail_sampling",
+        "batch",
+      ],
+      exporters: ["otlp_grpc/jaeger"],
+    });
+    // Every component the pipeline names is defined, and nothing else.
+    expect(Object.keys(config.processors)).toEqual(pipeline.processors);
+    expect(Object.keys(config.exporters)).toEqual(pipeline.exporters);
+  });
+
+  it("receives OTLP gRPC and HTTP on every interface, with a request size limit", () => {
+    expect(config.receivers.otlp).toEqual({
+      protocols: {
+        grpc: { endpoint: "0.0.0.0:4317", max_recv_msg_size_mib: 8 },
+        http: { endpoint: "0.0.0.0:4318", max_request_body_size: 8 * 1024 * 1024 },
+      },
+    });
+    expect(config.extensions.health_check).toEqual({ endpoint: "0.0.0.0:13133", path: "/" });
+    expect(config.service.extensions).toEqual(["health_check"]);
+  });
+
+  it("derives the memory limiter from the container memory limit", () => {
+    expect(config.processors.memory_limiter).toEqual({ check_interval: "1s", limit_mib: 409, spike_limit_mib: 81 });
+    expect(memoryLimiterFor(2 * 1024 ** 3)).toEqual({ limitMiB: 1638, spikeLimitMiB: 327 });
+  });
+
+  it("adds node, pod and namespace from the Kubernetes API, doing its own lookups", () => {
+    const k8s = config.processors.k8s_attributes as { passthrough: boolean; extract: { metadata: string[] } };
+    expect(k8s.passthrough).toBe(false);
+    expect(k8s.extract.metadata).toEqual(
+      expect.arrayContaining(["k8s.node.name", "k8s.pod.name", "k8s.namespace.name"]),
+    );
+  });
+
+  it("keeps only allow-listed keys and masks personal data in the values it keeps", () => {
+    expect(config.processors["redaction/pii"]).toMatchObject({
+      allow_all_keys: false,
+      allowed_keys: [...ALLOWED_ATTRIBUTE_KEYS],
+      blocked_values: BLOCKED_VALUE_PATTERNS.map((p) => p.pattern),
+      summary: "info",
+    });
+  });
+
+  it("cuts query strings from URL attributes and drops bodies", () => {
+    const transform = config.processors["transform/strip-urls-and-bodies"] as {
+      trace_statements: Array<{ context: string; statements: string[] }>;
+    };
+    const span = transform.trace_statements.find((group) => group.context === "span")?.statements ?? [];
+    for (const key of ["url.full", "http.url", "http.target"]) {
+      expect(span).toContain(`replace_pattern(span.attributes["${key}"], "[?#].*", "")`);
+    }
+    expect(span).toContain('delete_key(span.attributes, "url.query")');
+    expect(span.some((s) => s.startsWith("delete_matching_keys(span.attributes,"))).toBe(true);
+    const event = transform.trace_statements.find((group) => group.context === "spanevent")?.statements ?? [];
+    expect(event.some((s) => s.startsWith("delete_matching_keys(spanevent.attributes,"))).toBe(true);
+  });
+
+  it("drops health, readiness and metrics spans by path and probe user agent", () => {
+    const filter = config.processors["filter/health-checks"] as { trace_conditions: string[] };
+    const urlPath = filter.trace_conditions.find((c) => c.includes('"url.path"')) ?? "";
+    const pattern = new RegExp(JSON.parse(/, ("[^"]+")\)$/.exec(urlPath)?.[1] ?? '""') as string);
+    for (const path of ["/healthz", "/readyz", "/livez", "/health", "/metrics", "/healthz/"]) {
+      expect(pattern.test(path), path).toBe(true);
+    }
+    for (const path of ["/orders", "/orders/healthz", "/healthzz"]) expect(pattern.test(path), path).toBe(false);
+    expect(filter.trace_conditions.some((c) => c.includes("kube-probe"))).toBe(true);
+  });
+
+  it("keeps errors, slow traces, status changes and a share of the rest", () => {
+    const sampling = config.processors.tail_sampling as {
+      decision_wait: string;
+      num_traces: number;
+      policies: Policy[];
+    };
+    expect(sampling.decision_wait).toBe("30s");
+    expect(sampling.num_traces).toBe(50_000);
+    expect(sampling.policies).toEqual([
+      { name: SAMPLING_POLICIES.errors, type: "status_code", status_code: { status_codes: ["ERROR"] } },
+      { name: SAMPLING_POLICIES.slow, type: "latency", latency: { threshold_ms: 2000 } },
+      {
+        name: SAMPLING_POLICIES.statusChanges,
+        type: "ottl_condition",
+        ottl_condition: { error_mode: "ignore", span: ['span.name == "order.status_change"'] },
+      },
+      { name: SAMPLING_POLICIES.share, type: "probabilistic", probabilistic: { sampling_percentage: 10 } },
+    ]);
+  });
+
+  it("exports to Jaeger's OTLP gRPC Service with a sending queue and retries", () => {
+    expect(config.exporters["otlp_grpc/jaeger"]).toMatchObject({
+      endpoint: "jaeger.tracing.svc.cluster.local:4317",
+      tls: { insecure: true },
+      sending_queue: { enabled: true, sizer: "items", queue_size: queueSpansFor(memoryLimiterFor(512 * 1024 ** 2)) },
+      retry_on_failure: { enabled: true },
+    });
+  });
+
+  it("takes the sampling settings from the stack", () => {
+    const custom = gateway({
+      sampling: { latencyThresholdMs: 750, keepPercent: 2.5, decisionWaitSeconds: 12, numTraces: 2000 },
+    });
+    const sampling = custom.processors.tail_sampling as {
+      decision_wait: string;
+      num_traces: number;
+      policies: Policy[];
+    };
+    expect(sampling.decision_wait).toBe("12s");
+    expect(sampling.num_traces).toBe(2000);
+    expect(sampling.policies.find((p) => p.name === SAMPLING_POLICIES.slow)).toMatchObject({
+      latency: { threshold_ms: 750 },
+    });
+    expect(sampling.policies.find((p) => p.name === SAMPLING_POLICIES.share)).toMatchObject({
+      probabilistic: { sampling_percentage: 2.5 },
+    });
+  });
+});
+
+describe("persistent sending queue", () => {
+  it("stores the queue with file_storage in the pod's queue directory, sized by the disk", () => {
+    const config = gateway({ queue: { persistent: true, diskSize: "2Gi" } });
+    expect(config.extensions[COMPONENT_IDS.queueStorage]).toMatchObject({ directory: QUEUE_DIRECTORY });
+    expect(config.service.extensions).toEqual(["health_check", "file_storage/queue"]);
+    expect(config.exporters["otlp_grpc/jaeger"]).toMatchObject({
+      sending_queue: { storage: "file_storage/queue", queue_size: Math.floor(2 * 1024 * 1024 * 0.9) },
+    });
+  });
+});
+
+describe("two-tier layout", () => {
+  const tiers = collectorTiers(collectorConfig({ layout: "two-tier", replicas: 3, samplerReplicas: 2 }), "tracing");
+  const [router, sampler] = tiers.map((t) => buildCollectorConfig(t.settings));
+
+  it("is routers that apps reach, in front of samplers behind a headless Service", () => {
+    expect(tiers.map(({ part, role, replicas }) => ({ part, role, replicas }))).toEqual([
+      { part: "otel-collector", role: "router", replicas: 3 },
+      { part: "otel-collector-sampler", role: "sampler", replicas: 2 },
+    ]);
+  });
+
+  it("enriches and scrubs in the router, then routes every span by trace id to one sampler", () => {
+    expect(router.service.pipelines.traces.processors).toEqual([
+      "memory_limiter",
+      "filter/health-checks",
+      "k8s_attributes",
+      "transform/strip-urls-and-bodies",
+      "redaction/pii",
+      "batch",
+    ]);
+    expect(router.service.pipelines.traces.exporters).toEqual(["load_balancing/samplers"]);
+    expect(router.exporters["load_balancing/samplers"]).toMatchObject({
+      routing_key: "traceID",
+      resolver: { dns: { hostname: "otel-collector-sampler.tracing.svc.cluster.local", port: "4317" } },
+    });
+    expect(router.processors).not.toHaveProperty("tail_sampling");
+  });
+
+  it("samples in the sampler, which exports to Jaeger", () => {
+    expect(sampler.service.pipelines.traces.processors).toEqual(["memory_limiter", "tail_sampling", "batch"]);
+    expect(sampler.service.pipelines.traces.exporters).toEqual(["otlp_grpc/jaeger"]);
+  });
+});
+
+describe("local location", () => {
+  const ports = { otlpGrpc: 14317, otlpHttp: 14318, health: 13134, metrics: 18888 };
+
+  it("runs the stack's pipeline on loopback without the Kubernetes lookup", () => {
+    const config = collectorConfig();
+    const local = buildCollectorConfig(localCollectorSettings(config, { ports, exporterEndpoint: "127.0.0.1:24317" }));
+    const cluster = gateway();
+    expect(local.receivers.otlp).toEqual({
+      protocols: {
+        grpc: { endpoint: "127.0.0.1:14317", max_recv_msg_size_mib: 8 },
+        http: { endpoint: "127.0.0.1:14318", max_request_body_size: 8 * 1024 * 1024 },
+      },
+    });
+    expect(local.service.pipelines.traces.processors).toEqual(
+      cluster.service.pipelines.traces.processors.filter((id) => id !== "k8s_attributes"),
+    );
+    // Apart from where it listens and sends, every processor is the cluster's.
+    for (const id of local.service.pipelines.traces.processors)
+      expect(local.processors[id]).toEqual(cluster.processors[id]);
+    expect(local.exporters["otlp_grpc/jaeger"]).toMatchObject({ endpoint: "127.0.0.1:24317", tls: { insecure: true } });
+    expect(JSON.stringify(local)).not.toContain("0.0.0.0");
+  });
+
+  it("puts a persistent queue where the caller says", () => {
+    const local = buildCollectorConfig(
+      localCollectorSettings(collectorConfig(), {
+        ports,
+        exporterEndpoint: "127.0.0.1:24317",
+        queueDirectory: "/tmp/q",
+      }),
+    );
+    expect(local.extensions["file_storage/queue"]).toMatchObject({ directory: "/tmp/q" });
+  });
+});
+
+describe("buildBaselineCollectorConfig", () => {
+  it("is OTLP in, batch, nop out: nothing else to measure", () => {
+    const baseline = buildBaselineCollectorConfig(clusterLocation("tracing", false));
+    expect(baseline.service.pipelines.traces).toEqual({
+      receivers: ["otlp"],
+      processors: ["batch"],
+      exporters: ["nop"],
+    });
+    expect(baseline.exporters).toEqual({ nop: {} });
+  });
+});
+
+describe("renderCollectorConfig", () => {
+  it("serializes once to YAML that reads back to the same document", () => {
+    const document = gateway({ layout: "single", queue: { persistent: true } });
+    const text = renderCollectorConfig(document);
+    expect(text.startsWith("# Generated by infra/collector/config.ts")).toBe(true);
+    expect(yaml.load(text)).toEqual(document);
+  });
+
+  it("has no `${` or `$$`, which the collector's config resolver would expand or unescape", () => {
+    for (const layout of ["single", "two-tier"]) {
+      for (const tier of collectorTiers(collectorConfig({ layout }), "tracing")) {
+        const text = renderCollectorConfig(buildCollectorConfig(tier.settings));
+        expect(text).not.toMatch(/\$\{|\$\$/);
+      }
+    }
+  });
+});
+
+describe("ottlString", () => {
+  it("quotes and escapes backslashes and double quotes", () => {
+    expect(ottlString('a\\.b"c')).toBe('"a\\\\.b\\"c"');
+  });
+});

@@ -1,0 +1,414 @@
+/**
+ * The collector gateway's configuration, built as typed plain data from a few settings. No Pulumi
+ * here: the CollectorGateway component, the local sandbox, the benchmarks and the tests all call
+ * the same builder, so what runs on a laptop is what runs in the cluster, apart from where it
+ * listens and where it sends (CollectorLocation).
+ */
+import * as yaml from "js-yaml";
+import {
+  ALLOWED_ATTRIBUTE_KEYS,
+  ALLOWED_VALUE_PATTERNS,
+  BLOCKED_VALUE_PATTERNS,
+  BODY_KEY_PATTERN,
+  HEALTH_CHECK_PATHS,
+  PROBE_USER_AGENT_PATTERN,
+  QUERY_ATTRIBUTE_KEYS,
+  URL_ATTRIBUTE_KEYS,
+} from "./pii";
+
+/** The ids of the components in the generated config (type, or type/name). */
+export const COMPONENT_IDS = {
+  otlpReceiver: "otlp",
+  memoryLimiter: "memory_limiter",
+  healthCheckFilter: "filter/health-checks",
+  k8sAttributes: "k8s_attributes",
+  urlAndBodyScrubber: "transform/strip-urls-and-bodies",
+  redaction: "redaction/pii",
+  tailSampling: "tail_sampling",
+  batch: "batch",
+  jaegerExporter: "otlp_grpc/jaeger",
+  samplerExporter: "load_balancing/samplers",
+  nopExporter: "nop",
+  healthCheck: "health_check",
+  queueStorage: "file_storage/queue",
+} as const;
+
+/**
+ * Which part of the pipeline one collector runs.
+ * - `gateway`: the whole pipeline in one tier (one replica, or any number without tail sampling
+ *   guarantees);
+ * - `router`: first tier of the two-tier layout: receive, enrich, scrub, then route every span by
+ *   trace id to one sampler, so all spans of a trace meet in one place;
+ * - `sampler`: second tier: tail sampling and export to Jaeger.
+ */
+export type CollectorTier =
+  | { kind: "gateway" }
+  | {
+      kind: "router";
+      /** A DNS name that resolves to every sampler pod: the samplers' headless Service. */
+      samplerHostname: string;
+      samplerPort: number;
+    }
+  | { kind: "sampler" };
+
+/** Where a collector listens and where it sends: the only settings a local run changes. */
+export interface CollectorLocation {
+  /** `0.0.0.0` in a pod; `127.0.0.1` on a developer machine or in tests. */
+  bindAddress: string;
+  ports: { otlpGrpc: number; otlpHttp: number; health: number; metrics: number };
+  /** `host:port` of Jaeger's OTLP gRPC receiver. */
+  exporterEndpoint: string;
+  /** Plain-text gRPC to the exporter: loopback, or in-cluster traffic fenced by NetworkPolicies. */
+  exporterInsecure: boolean;
+  /** Enrich spans from the Kubernetes API (k8s_attributes); off where no API server exists. */
+  k8sAttributes: boolean;
+  /** Directory of the persistent sending queue; absent: the queue lives in memory. */
+  queueDirectory?: string;
+}
+
+export interface SamplingSettings {
+  /** Traces whose root-to-leaf duration reaches this are always kept. */
+  latencyThresholdMs: number;
+  /** Share of the remaining traces (no error, fast, no status change) that is kept, 0–100. */
+  keepPercent: number;
+  /** How long spans of a trace are collected before the decision. */
+  decisionWaitSeconds: number;
+  /** Traces held in memory while their decision is pending. */
+  numTraces: number;
+}
+
+export interface CollectorSettings {
+  tier: CollectorTier;
+  location: CollectorLocation;
+  memoryLimiter: MemoryLimiterSettings;
+  sampling: SamplingSettings;
+  /** Capacity of the sending queue in spans, in memory or on disk. */
+  queueSpans: number;
+}
+
+export interface MemoryLimiterSettings {
+  limitMiB: number;
+  spikeLimitMiB: number;
+}
+
+/**
+ * The memory limiter derived from the container's memory limit: refuse data at 80% of it, and
+ * start forcing garbage collection a spike (20% of that) earlier, so the kernel's OOM killer never
+ * has to act. The same 80% is the Go runtime's soft limit (GOMEMLIMIT, set by the component).
+ */
+export function memoryLimiterFor(containerLimitBytes: number): MemoryLimiterSettings {
+  const limitMiB = Math.floor((containerLimitBytes / MIB) * 0.8);
+  return { limitMiB, spikeLimitMiB: Math.floor(limitMiB * 0.2) };
+}
+
+/**
+ * The sending queue's capacity in spans: with the queue in memory, a quarter of the memory limit at
+ * about 1 KiB per span; on disk, the volume's size at the same rate, less a tenth for the database's
+ * own overhead.
+ */
+export function queueSpansFor(memoryLimiter: MemoryLimiterSettings, queueDiskBytes?: number): number {
+  if (queueDiskBytes !== undefined) return Math.floor((queueDiskBytes / KIB) * 0.9);
+  return Math.floor(memoryLimiter.limitMiB * 1024 * 0.25);
+}
+
+const KIB = 1024;
+const MIB = 1024 * 1024;
+
+/** Largest OTLP request accepted (an SDK batch of 512 spans is well under 1 MiB). */
+const MAX_REQUEST_MIB = 8;
+/** Spans per batch towards Jaeger: under its gRPC receiver's 4 MiB message limit. */
+const BATCH = { size: 1024, maxSize: 2048, timeout: "1s" } as const;
+
+// --- The document ---------------------------------------------------------------------------------
+
+type Attributes = Record<string, unknown>;
+
+/** The collector config document: exactly what is serialized to the config file. */
+export interface CollectorConfigDocument {
+  extensions: Record<string, Attributes>;
+  receivers: Record<string, Attributes>;
+  processors: Record<string, Attributes>;
+  exporters: Record<string, Attributes>;
+  service: {
+    extensions: string[];
+    pipelines: { traces: { receivers: string[]; processors: string[]; exporters: string[] } };
+    telemetry: Attributes;
+  };
+}
+
+/** The collector configuration of one tier, from its settings. */
+export function buildCollectorConfig(settings: CollectorSettings): CollectorConfigDocument {
+  const { tier, location } = settings;
+  // The pipeline in order. Health checks are dropped first, so no lookup or scrubbing is spent on
+  // them; scrubbing comes before sampling, so nothing unscrubbed is ever held or exported.
+  const steps: Array<[string, Attributes]> = [[COMPONENT_IDS.memoryLimiter, memoryLimiter(settings.memoryLimiter)]];
+  if (tier.kind !== "sampler") {
+    steps.push([COMPONENT_IDS.healthCheckFilter, healthCheckFilter()]);
+    if (location.k8sAttributes) steps.push([COMPONENT_IDS.k8sAttributes, k8sAttributes()]);
+    steps.push([COMPONENT_IDS.urlAndBodyScrubber, urlAndBodyScrubber()], [COMPONENT_IDS.redaction, redaction()]);
+  }
+  // The router only routes: sampling happens where all spans of a trace meet.
+  if (tier.kind !== "router") steps.push([COMPONENT_IDS.tailSampling, tailSampling(settings.sampling)]);
+  steps.push([COMPONENT_IDS.batch, batch()]);
+
+  const extensions: Record<string, Attributes> = { [COMPONENT_IDS.healthCheck]: healthCheck(location) };
+  const exporters: Record<string, Attributes> = {};
+  if (tier.kind === "router") {
+    exporters[COMPONENT_IDS.samplerExporter] = samplerExporter(tier.samplerHostname, tier.samplerPort);
+  } else {
+    exporters[COMPONENT_IDS.jaegerExporter] = jaegerExporter(settings);
+    if (location.queueDirectory !== undefined) {
+      extensions[COMPONENT_IDS.queueStorage] = queueStorage(location.queueDirectory);
+    }
+  }
+
+  return {
+    extensions,
+    receivers: { [COMPONENT_IDS.otlpReceiver]: otlpReceiver(location) },
+    processors: Object.fromEntries(steps),
+    exporters,
+    service: {
+      extensions: Object.keys(extensions),
+      pipelines: {
+        traces: {
+          receivers: [COMPONENT_IDS.otlpReceiver],
+          processors: steps.map(([id]) => id),
+          exporters: Object.keys(exporters),
+        },
+      },
+      telemetry: telemetry(location),
+    },
+  };
+}
+
+/**
+ * The benchmarks' baseline: the same receiver and batching with nothing in between and a nop
+ * exporter, so a benchmark can tell what the scrubbing and sampling cost.
+ */
+export function buildBaselineCollectorConfig(location: CollectorLocation): CollectorConfigDocument {
+  return {
+    extensions: { [COMPONENT_IDS.healthCheck]: healthCheck(location) },
+    receivers: { [COMPONENT_IDS.otlpReceiver]: otlpReceiver(location) },
+    processors: { [COMPONENT_IDS.batch]: batch() },
+    exporters: { [COMPONENT_IDS.nopExporter]: {} },
+    service: {
+      extensions: [COMPONENT_IDS.healthCheck],
+      pipelines: {
+        traces: {
+          receivers: [COMPONENT_IDS.otlpReceiver],
+          processors: [COMPONENT_IDS.batch],
+          exporters: [COMPONENT_IDS.nopExporter],
+        },
+      },
+      telemetry: telemetry(location),
+    },
+  };
+}
+
+// --- Components -----------------------------------------------------------------------------------
+
+function hostPort(location: CollectorLocation, port: number): string {
+  return `${location.bindAddress}:${port}`;
+}
+
+function healthCheck(location: CollectorLocation): Attributes {
+  return { endpoint: hostPort(location, location.ports.health), path: "/" };
+}
+
+function otlpReceiver(location: CollectorLocation): Attributes {
+  return {
+    protocols: {
+      grpc: { endpoint: hostPort(location, location.ports.otlpGrpc), max_recv_msg_size_mib: MAX_REQUEST_MIB },
+      http: {
+        endpoint: hostPort(location, location.ports.otlpHttp),
+        max_request_body_size: MAX_REQUEST_MIB * MIB,
+      },
+    },
+  };
+}
+
+function batch(): Attributes {
+  return { send_batch_size: BATCH.size, send_batch_max_size: BATCH.maxSize, timeout: BATCH.timeout };
+}
+
+/** The persistent sending queue's database; compaction reclaims the space of delivered batches. */
+function queueStorage(directory: string): Attributes {
+  return { directory, create_directory: true, compaction: { on_start: true, on_rebound: true, directory } };
+}
+
+function memoryLimiter(limits: MemoryLimiterSettings): Attributes {
+  return { check_interval: "1s", limit_mib: limits.limitMiB, spike_limit_mib: limits.spikeLimitMiB };
+}
+
+/** An OTTL string literal. */
+export function ottlString(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Health, readiness and metrics requests: frequent, always alike, and of no use in a trace. */
+function healthCheckFilter(): Attributes {
+  const paths = HEALTH_CHECK_PATHS.map((p) => p.slice(1)).join("|");
+  const path = ottlString(`^/(${paths})/?$`);
+  const target = ottlString(`^/(${paths})/?([?#].*)?$`);
+  const probe = ottlString(PROBE_USER_AGENT_PATTERN);
+  return {
+    error_mode: "ignore",
+    trace_conditions: [
+      `IsMatch(span.attributes["url.path"], ${path})`,
+      `IsMatch(span.attributes["http.route"], ${path})`,
+      `IsMatch(span.attributes["http.target"], ${target})`,
+      `IsMatch(span.attributes["user_agent.original"], ${probe})`,
+      `IsMatch(span.attributes["http.user_agent"], ${probe})`,
+    ],
+  };
+}
+
+/**
+ * Adds the pod, node and namespace of the sending pod from the Kubernetes API (passthrough off:
+ * this collector does the lookups). The pod is found by the IP or UID the SDK reports, else by the
+ * connection's source address.
+ */
+function k8sAttributes(): Attributes {
+  return {
+    auth_type: "serviceAccount",
+    passthrough: false,
+    extract: {
+      metadata: ["k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.node.name", "k8s.deployment.name"],
+    },
+    pod_association: [
+      { sources: [{ from: "resource_attribute", name: "k8s.pod.ip" }] },
+      { sources: [{ from: "resource_attribute", name: "k8s.pod.uid" }] },
+      { sources: [{ from: "connection" }] },
+    ],
+  };
+}
+
+/**
+ * Cuts query strings and fragments from URLs (they carry search terms, e-mails, tokens), drops
+ * body and payload attributes on spans and span events, and masks the blocked patterns in status
+ * messages, which the redaction processor does not see.
+ */
+function urlAndBodyScrubber(): Attributes {
+  const queryOrFragment = ottlString("[?#].*");
+  const body = ottlString(BODY_KEY_PATTERN);
+  return {
+    error_mode: "ignore",
+    trace_statements: [
+      {
+        context: "span",
+        statements: [
+          ...URL_ATTRIBUTE_KEYS.map((key) => `replace_pattern(span.attributes["${key}"], ${queryOrFragment}, "")`),
+          `replace_pattern(span.name, ${queryOrFragment}, "")`,
+          ...QUERY_ATTRIBUTE_KEYS.map((key) => `delete_key(span.attributes, "${key}")`),
+          `delete_matching_keys(span.attributes, ${body})`,
+          ...BLOCKED_VALUE_PATTERNS.map(
+            ({ pattern }) => `replace_pattern(span.status.message, ${ottlString(pattern)}, "****")`,
+          ),
+        ],
+      },
+      { context: "spanevent", statements: [`delete_matching_keys(spanevent.attributes, ${body})`] },
+    ],
+  };
+}
+
+/**
+ * Keeps only allow-listed attribute keys (resource, scope, span and event attributes), and masks
+ * personal data and credentials inside the values it keeps. The summary adds counts of what was
+ * removed or masked to each span, never the values, so a leaking service shows up in Jaeger.
+ */
+function redaction(): Attributes {
+  return {
+    allow_all_keys: false,
+    allowed_keys: [...ALLOWED_ATTRIBUTE_KEYS],
+    blocked_values: BLOCKED_VALUE_PATTERNS.map((p) => p.pattern),
+    allowed_values: ALLOWED_VALUE_PATTERNS.map((p) => p.pattern),
+    summary: "info",
+  };
+}
+
+/** Policy names; a trace is kept when any policy says so. */
+export const SAMPLING_POLICIES = {
+  errors: "keep-errors",
+  slow: "keep-slow",
+  statusChanges: "keep-order-status-changes",
+  share: "keep-share-of-the-rest",
+} as const;
+
+/** The span name of an order's status change (DESIGN.md "Trace content"). */
+export const STATUS_CHANGE_SPAN = "order.status_change";
+
+function tailSampling(sampling: SamplingSettings): Attributes {
+  return {
+    decision_wait: `${sampling.decisionWaitSeconds}s`,
+    num_traces: sampling.numTraces,
+    expected_new_traces_per_sec: Math.max(1, Math.ceil(sampling.numTraces / sampling.decisionWaitSeconds)),
+    // Late spans of a decided trace follow its decision instead of starting a new one.
+    decision_cache: { sampled_cache_size: sampling.numTraces * 4, non_sampled_cache_size: sampling.numTraces * 4 },
+    policies: [
+      { name: SAMPLING_POLICIES.errors, type: "status_code", status_code: { status_codes: ["ERROR"] } },
+      { name: SAMPLING_POLICIES.slow, type: "latency", latency: { threshold_ms: sampling.latencyThresholdMs } },
+      {
+        name: SAMPLING_POLICIES.statusChanges,
+        type: "ottl_condition",
+        ottl_condition: { error_mode: "ignore", span: [`span.name == ${ottlString(STATUS_CHANGE_SPAN)}`] },
+      },
+      {
+        name: SAMPLING_POLICIES.share,
+        type: "probabilistic",
+        probabilistic: { sampling_percentage: sampling.keepPercent },
+      },
+    ],
+  };
+}
+
+/** Retries with backoff for five minutes; beyond that the queue (persistent or not) holds the data. */
+const RETRY = { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "300s" } as const;
+
+function jaegerExporter(settings: CollectorSettings): Attributes {
+  const { location } = settings;
+  return {
+    endpoint: location.exporterEndpoint,
+    tls: { insecure: location.exporterInsecure },
+    compression: "gzip",
+    timeout: "10s",
+    sending_queue: {
+      enabled: true,
+      num_consumers: 4,
+      sizer: "items",
+      queue_size: settings.queueSpans,
+      ...(location.queueDirectory !== undefined ? { storage: COMPONENT_IDS.queueStorage } : {}),
+    },
+    retry_on_failure: RETRY,
+  };
+}
+
+/**
+ * Routes each span by its trace id to one sampler pod, found through DNS (the headless Service
+ * returns one address per ready pod, re-resolved as samplers come and go).
+ */
+function samplerExporter(hostname: string, port: number): Attributes {
+  return {
+    routing_key: "traceID",
+    protocol: { otlp: { tls: { insecure: true }, compression: "gzip", timeout: "10s" } },
+    resolver: { dns: { hostname, port: String(port), interval: "5s", timeout: "1s" } },
+    retry_on_failure: RETRY,
+  };
+}
+
+function telemetry(location: CollectorLocation): Attributes {
+  return {
+    logs: { level: "info", encoding: "json" },
+    metrics: {
+      level: "normal",
+      readers: [{ pull: { exporter: { prometheus: { host: location.bindAddress, port: location.ports.metrics } } } }],
+    },
+  };
+}
+
+/** The config file's text: YAML, with a header saying where it comes from. */
+export function renderCollectorConfig(document: CollectorConfigDocument): string {
+  return (
+    "# Generated by infra/collector/config.ts (buildCollectorConfig); edit the builder, not this file.\n" +
+    yaml.dump(document, { lineWidth: -1, noRefs: true, sortKeys: false })
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * What the collector gateway lets through: the attribute keys we emit, the value patterns that are
+ * masked wherever they appear, and the request parts that are cut. The gateway is the second line
+ * of defence (the instrumentation scrubs first, instrumentation/src/scrub.ts), and the only one for
+ * services we did not instrument ourselves.
+ *
+ * Patterns are Go RE2 (the collector's engine) and stay inside the syntax JavaScript shares, so the
+ * unit tests check them with RegExp: no look-around, no backreferences; a leading `(?i)` is the only
+ * flag.
+ */
+
+/**
+ * Attribute keys that survive the redaction processor, on resources, spans and span events alike
+ * (it applies one list to all three). Exact keys: the processor has no key patterns for an
+ * allow-list. Anything else — a body, a header, a customer field, an IP of a caller — is removed.
+ */
+export const ALLOWED_ATTRIBUTE_KEYS = [
+  // Resource: who emitted the span.
+  "service.name",
+  "service.namespace",
+  "service.version",
+  "service.instance.id",
+  "deployment.environment",
+  "deployment.environment.name",
+  "telemetry.sdk.name",
+  "telemetry.sdk.language",
+  "telemetry.sdk.version",
+  "telemetry.distro.name",
+  "telemetry.distro.version",
+  "host.name",
+  "host.arch",
+  "os.type",
+  "process.pid",
+  "process.runtime.name",
+  "process.runtime.version",
+  "process.runtime.description",
+  "container.id",
+  "cloud.provider",
+  "cloud.platform",
+  "cloud.region",
+  // Kubernetes: set by the injection (downward API) and by the k8s_attributes processor.
+  "k8s.namespace.name",
+  "k8s.node.name",
+  "k8s.pod.name",
+  "k8s.pod.uid",
+  "k8s.pod.ip",
+  "k8s.pod.start_time",
+  "k8s.container.name",
+  "k8s.deployment.name",
+  "k8s.replicaset.name",
+  // HTTP, current semantic conventions.
+  "http.request.method",
+  "http.request.method_original",
+  "http.response.status_code",
+  "http.route",
+  "url.full",
+  "url.path",
+  "url.scheme",
+  "server.address",
+  "server.port",
+  "network.protocol.name",
+  "network.protocol.version",
+  "network.transport",
+  "network.type",
+  "network.peer.port",
+  // HTTP, older conventions still emitted by some instrumentations.
+  "http.method",
+  "http.url",
+  "http.target",
+  "http.host",
+  "http.scheme",
+  "http.status_code",
+  "http.status_text",
+  "http.flavor",
+  "net.host.name",
+  "net.host.port",
+  "net.peer.name",
+  "net.peer.port",
+  "net.transport",
+  // Web framework.
+  "express.name",
+  "express.type",
+  // Messaging (amqplib, both conventions). messaging.url keeps host and vhost; credentials are masked.
+  "messaging.system",
+  "messaging.operation",
+  "messaging.operation.name",
+  "messaging.operation.type",
+  "messaging.destination",
+  "messaging.destination.name",
+  "messaging.destination_kind",
+  "messaging.protocol",
+  "messaging.protocol_version",
+  "messaging.url",
+  "messaging.message.id",
+  "messaging.message_id",
+  "messaging.message.conversation_id",
+  "messaging.conversation_id",
+  "messaging.rabbitmq.routing_key",
+  "messaging.rabbitmq.destination.routing_key",
+  // AWS SDK (S3). Not aws.s3.key: the object name is the customer's upload file name.
+  "rpc.system",
+  "rpc.service",
+  "rpc.method",
+  "aws.region",
+  "aws.request.id",
+  "aws.s3.bucket",
+  // The order contract (DESIGN.md "Trace content").
+  "order.id",
+  "order.status",
+  "order.previous_status",
+  "order.status_changed_at",
+  // Errors: the kind of failure, not its message (messages quote input).
+  "error",
+  "error.type",
+  "exception.type",
+  "exception.escaped",
+  // Set by SDKs and exporters for Jaeger.
+  "otel.status_code",
+  "otel.status_description",
+  "otel.scope.name",
+  "otel.scope.version",
+  "otel.library.name",
+  "otel.library.version",
+  "span.kind",
+] as const;
+
+/** A value pattern the gateway masks (the match becomes `****`), with what it catches. */
+export interface BlockedValuePattern {
+  name: string;
+  pattern: string;
+}
+
+/**
+ * Personal data and credentials found inside allowed values. Each is written not to touch the
+ * values we must keep: UUIDs (order ids), ISO-8601 timestamps, IP addresses, status codes.
+ */
+export const BLOCKED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
+  { name: "e-mail address (also URL-encoded)", pattern: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\\.[A-Za-z]{2,}" },
+  { name: "JSON Web Token", pattern: "eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*" },
+  { name: "bearer, basic or token credentials", pattern: "(?i)\\b(bearer|basic|token)\\s+[A-Za-z0-9._~+/=-]{8,}" },
+  {
+    name: "secret assignment (password=…, api_key: …)",
+    pattern:
+      "(?i)\\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|refresh[_-]?token)[\"']?\\s*[:=]\\s*[^\\s\"'&,;]+",
+  },
+  { name: "credentials in a URL (scheme://user:password@)", pattern: "//[^/@\\s:]+:[^/@\\s]+@" },
+  { name: "AWS access key id", pattern: "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b" },
+  { name: "card number, digits only", pattern: "\\b[0-9]{13,19}\\b" },
+  { name: "card number in groups of four", pattern: "\\b[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{1,7}\\b" },
+  { name: "card number in 4-6-5 groups (Amex)", pattern: "\\b[0-9]{4}[ -][0-9]{6}[ -][0-9]{5}\\b" },
+  { name: "international phone number (+country code)", pattern: "\\+[1-9][0-9 ().-]{6,18}[0-9]" },
+  // Space or hyphen separators only: dotted groups would also match IPv4 addresses.
+  { name: "national phone number in groups", pattern: "\\(?\\b[0-9]{3}\\)?[ -][0-9]{3}[ -][0-9]{2}[ -]?[0-9]{2}\\b" },
+];
+
+/**
+ * Whole values that are never masked, whatever the patterns above say: the shapes of the values we
+ * write ourselves (order ids are UUIDs, status changes are ISO-8601 UTC), which carry no person.
+ */
+export const ALLOWED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
+  { name: "UUID", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" },
+  {
+    name: "ISO-8601 UTC timestamp",
+    pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$",
+  },
+];
+
+/** Attributes whose values are URLs or request targets: the query string and fragment are cut. */
+export const URL_ATTRIBUTE_KEYS = ["url.full", "http.url", "http.target", "messaging.url"] as const;
+
+/** Attributes that hold only a query string or fragment: dropped outright. */
+export const QUERY_ATTRIBUTE_KEYS = ["url.query", "url.fragment"] as const;
+
+/**
+ * Attribute keys that carry request or response bodies or message payloads (`http.request.body`,
+ * `messaging.message.payload`, `rpc.request.body.content`…): deleted even if an allow-list entry
+ * were ever widened to cover them.
+ */
+export const BODY_KEY_PATTERN = "(?i)(^|[._])(body|payload)([._]|$)";
+
+/** Request paths of health, readiness and metrics endpoints: their spans are dropped. */
+export const HEALTH_CHECK_PATHS = ["/healthz", "/readyz", "/livez", "/health", "/ready", "/live", "/metrics"] as const;
+
+/** User agents of probes: the kubelet's (`kube-probe/1.31`) and load balancers' health checkers. */
+export const PROBE_USER_AGENT_PATTERN = "^(kube-probe|ELB-HealthChecker|GoogleHC)/";
