@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { InstrumentationConfig, InstrumentedService } from "../config/instrumentation";
-import { DEFAULT_AGENT_IMAGES, DEFAULT_VOLUME_SIZE_LIMITS } from "../injection/languages";
+import type { InstrumentedService } from "../config/instrumentation";
+import { DEFAULT_AGENT_IMAGES } from "../injection/languages";
+import { testInstrumentationConfig } from "../testing/injection-settings";
 import { recordResources, valueOf } from "../testing/mocks";
 import { InstrumentedDeployments } from "./instrumented-deployments";
 
-const config: InstrumentationConfig = {
-  agents: {
-    nodejs: { image: "ghcr.io/order-tracing/instrumentation-nodejs:0.1.0", volumeSizeLimit: "64Mi" },
-    java: { image: DEFAULT_AGENT_IMAGES.java, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.java },
-    python: { image: DEFAULT_AGENT_IMAGES.python, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.python },
-    dotnet: { image: DEFAULT_AGENT_IMAGES.dotnet, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.dotnet },
-  },
-  initContainerResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
-  forceConflicts: false,
-  services: [],
-};
+const config = testInstrumentationConfig();
 
 const services: InstrumentedService[] = [
   { name: "shop", namespace: "shop", deployment: "shop", container: "shop", language: "nodejs" },

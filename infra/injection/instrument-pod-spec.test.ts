@@ -1,28 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { PARTS, PORTS, serviceHost } from "../topology";
+import { TEST_BUNDLE_IMAGE, testInjectionSettings } from "../testing/injection-settings";
+import { PORTS } from "../topology";
 import {
   INIT_CONTAINER_USER,
   INSTRUMENTATION_INIT_CONTAINER,
   INSTRUMENTATION_VOLUME,
   InjectionError,
   instrumentPodSpec,
-  type InjectionSettings,
   type InjectionTarget,
 } from "./instrument-pod-spec";
 import type { Container, EnvVar, PodSpec } from "./kubernetes-types";
-import { DEFAULT_VOLUME_SIZE_LIMITS, DEFAULT_AGENT_IMAGES } from "./languages";
 
-const collectorHost = serviceHost(PARTS.collector, "tracing");
-const settings: InjectionSettings = {
-  collectorHost,
-  agents: {
-    nodejs: { image: "registry.example.test/order-tracing/instrumentation-nodejs:0.1.0", volumeSizeLimit: "64Mi" },
-    java: { image: DEFAULT_AGENT_IMAGES.java, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.java },
-    python: { image: DEFAULT_AGENT_IMAGES.python, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.python },
-    dotnet: { image: DEFAULT_AGENT_IMAGES.dotnet, volumeSizeLimit: DEFAULT_VOLUME_SIZE_LIMITS.dotnet },
-  },
-  initContainerResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
-};
+const settings = testInjectionSettings();
+const collectorHost = settings.collectorHost;
 const shop: InjectionTarget = { serviceName: "shop", container: "shop", language: "nodejs" };
 
 function podWith(app: Partial<Container> = {}, extra: Partial<PodSpec> = {}): PodSpec {
@@ -47,7 +37,7 @@ describe("instrumentPodSpec (Node.js)", () => {
     expect(podSpec.initContainers).toEqual([
       {
         name: INSTRUMENTATION_INIT_CONTAINER,
-        image: "registry.example.test/order-tracing/instrumentation-nodejs:0.1.0",
+        image: TEST_BUNDLE_IMAGE,
         imagePullPolicy: "IfNotPresent",
         command: ["cp", "-r", "/instrumentation/.", "/otel-auto-instrumentation-nodejs"],
         resources: settings.initContainerResources,

@@ -1,22 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { recordResources, valueOf } from "../testing/mocks";
-import { PARTS, serviceHost } from "../topology";
-import type { InjectionSettings, InjectionTarget } from "./instrument-pod-spec";
+import { testInjectionSettings } from "../testing/injection-settings";
+import type { InjectionTarget } from "./instrument-pod-spec";
 import { instrumentPodSpec } from "./instrument-pod-spec";
 import type { PodSpec } from "./kubernetes-types";
 import { instrumentTransform } from "./transform";
 
-const settings: InjectionSettings = {
-  collectorHost: serviceHost(PARTS.collector, "tracing"),
-  agents: {
-    nodejs: { image: "ghcr.io/order-tracing/instrumentation-nodejs:0.1.0", volumeSizeLimit: "64Mi" },
-    java: { volumeSizeLimit: "64Mi" },
-    python: { volumeSizeLimit: "200Mi" },
-    dotnet: { volumeSizeLimit: "200Mi" },
-  },
-  initContainerResources: { limits: { cpu: "500m", memory: "128Mi" } },
-};
+const settings = testInjectionSettings();
 const crm: InjectionTarget = { serviceName: "crm", container: "crm", language: "nodejs" };
 const podSpec: PodSpec = { containers: [{ name: "crm", image: "registry.example.test/crm:3.1.0" }] };
 
