@@ -33,6 +33,8 @@ export interface FetchWindowOptions {
   concurrency?: number;
   requestTimeoutMs?: number;
   onProgress?: (progress: FetchProgress) => void;
+  /** Use this API instead of the one discovered (tests compare both on one Jaeger). */
+  api?: JaegerApi;
 }
 
 export interface FetchedWindow {
@@ -169,7 +171,9 @@ async function searchPage(
 /** Fetches every span of every trace that has a span in the window, for every service. */
 export async function fetchWindow(options: FetchWindowOptions): Promise<FetchedWindow> {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const { api, services } = await discoverServices(options.baseUrl, timeoutMs);
+  const discovered = await discoverServices(options.baseUrl, timeoutMs);
+  const { services } = discovered;
+  const api = options.api ?? discovered.api;
   const spans = new Map<string, ReportSpan>();
   const traceIds = new Set<string>();
   let requests = 0;

@@ -136,35 +136,46 @@ function staysOf(chain: readonly Transition[]): Stay[] {
   return chain.map((t, i) => ({ status: t.status, enteredAt: t.at, leftAt: chain[i + 1]?.at }));
 }
 
-/** Spans grouped per trace, with the parent/child links the attribution walks. */
+/** One trace's spans by id, and each span's children. */
+interface TraceLinks {
+  byId: Map<string, ReportSpan>;
+  children: Map<string, ReportSpan[]>;
+}
+
+/**
+ * Spans grouped per trace, with the parent/child links the attribution walks. Keyed per trace
+ * then per span id (not by a concatenated key): the id strings come from the parser, so their
+ * hashes are computed once, which matters at 200,000 spans.
+ */
 class TraceIndex {
   readonly spansByTrace = new Map<string, ReportSpan[]>();
-  private readonly byId = new Map<string, ReportSpan>();
-  private readonly children = new Map<string, ReportSpan[]>();
+  private readonly links = new Map<string, TraceLinks>();
 
   constructor(spans: readonly ReportSpan[]) {
     for (const span of spans) {
-      const key = spanKey(span.traceId, span.spanId);
-      if (this.byId.has(key)) continue;
-      this.byId.set(key, span);
-      const traceSpans = this.spansByTrace.get(span.traceId);
-      if (traceSpans) traceSpans.push(span);
-      else this.spansByTrace.set(span.traceId, [span]);
+      let trace = this.links.get(span.traceId);
+      if (!trace) {
+        trace = { byId: new Map(), children: new Map() };
+        this.links.set(span.traceId, trace);
+        this.spansByTrace.set(span.traceId, []);
+      }
+      if (trace.byId.has(span.spanId)) continue;
+      trace.byId.set(span.spanId, span);
+      this.spansByTrace.get(span.traceId)!.push(span);
       if (span.parentSpanId) {
-        const parentKey = spanKey(span.traceId, span.parentSpanId);
-        const siblings = this.children.get(parentKey);
+        const siblings = trace.children.get(span.parentSpanId);
         if (siblings) siblings.push(span);
-        else this.children.set(parentKey, [span]);
+        else trace.children.set(span.parentSpanId, [span]);
       }
     }
   }
 
   parentOf(span: ReportSpan): ReportSpan | undefined {
-    return span.parentSpanId ? this.byId.get(spanKey(span.traceId, span.parentSpanId)) : undefined;
+    return span.parentSpanId ? this.links.get(span.traceId)?.byId.get(span.parentSpanId) : undefined;
   }
 
   childrenOf(span: ReportSpan): ReportSpan[] {
-    return this.children.get(spanKey(span.traceId, span.spanId)) ?? [];
+    return this.links.get(span.traceId)?.children.get(span.spanId) ?? [];
   }
 
   rootOf(span: ReportSpan): ReportSpan {
@@ -173,8 +184,6 @@ class TraceIndex {
     return current;
   }
 }
-
-const spanKey = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
 
 /** Whether a span belongs to this order: it carries the order's id, or no order id at all. */
 const ofOrder = (orderId: string) => (span: ReportSpan) => span.orderId === undefined || span.orderId === orderId;

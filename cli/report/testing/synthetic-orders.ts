@@ -90,8 +90,9 @@ class TraceWriter {
 class IdSource {
   private traces = 0;
   private spans = 0;
+  /** Ids with non-zero high bits, so every Jaeger API prints them in full (32 hex digits). */
   traceId(): string {
-    return (++this.traces).toString(16).padStart(32, "0");
+    return `0af76519${(++this.traces).toString(16).padStart(24, "0")}`;
   }
   spanId(): string {
     return (++this.spans).toString(16).padStart(16, "0");

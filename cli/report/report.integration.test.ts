@@ -1,0 +1,215 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO, run } from "../../test/support/project";
+import type { ReportJson } from "./format";
+import { fetchWindow } from "./jaeger-client";
+import { buildReport } from "./lifecycle";
+import {
+  ERRORS,
+  OPERATIONS,
+  otlpExportRequest,
+  syntheticOrderSpans,
+  type SyntheticOrder,
+} from "./testing/synthetic-orders";
+import { type MemoryJaeger, startMemoryJaeger } from "./testing/jaeger-memory";
+
+/**
+ * `order-tracing report` against the real Jaeger v2 binary (memory storage, loopback): synthetic
+ * order traces go in through Jaeger's OTLP receiver, the command reads them back through the
+ * query API and must name the stuck orders, their status, service, operation, error and trace.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const BIN = path.join(REPO, "bin", "order-tracing.js");
+
+/** Where the last run's outputs go, for README "Reading the report". */
+const SAMPLE_DIR = process.env.ORDER_TRACING_REPORT_SAMPLE_DIR;
+
+let jaeger: MemoryJaeger;
+let spans: ReturnType<typeof syntheticOrderSpans>;
+let orders: SyntheticOrder[];
+
+const report = (...args: string[]) =>
+  run(process.execPath, [BIN, "report", "--jaeger-url", jaeger.queryUrl, ...args], { cwd: REPO, timeoutMs: 120_000 });
+
+beforeAll(async () => {
+  jaeger = await startMemoryJaeger({ maxTraces: 10_000 });
+  const now = Date.now();
+  orders = [
+    { orderId: "ord-int-001", outcome: "delivered", createdAt: now - 5 * HOUR },
+    { orderId: "ord-int-002", outcome: "mes-logic-error", createdAt: now - 4 * HOUR },
+    { orderId: "ord-int-003", outcome: "broker-loss", createdAt: now - 3 * HOUR },
+    { orderId: "ord-int-004", outcome: "s3-model-deleted", createdAt: now - 2 * HOUR },
+    // Moving normally: in IN_PRODUCTION for about 14 minutes, under --stuck-after 30m.
+    { orderId: "ord-int-005", outcome: "in-production", createdAt: now - 20 * MINUTE },
+    { orderId: "ord-int-006", outcome: "delivered", createdAt: now - 90 * MINUTE },
+  ];
+  spans = syntheticOrderSpans(orders, 2 * MINUTE);
+});
+
+afterAll(async () => {
+  await jaeger?.stop();
+});
+
+describe("order-tracing report against Jaeger v2", () => {
+  it("says when the window has no order data", async () => {
+    const result = await report("--since", "1h");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /no order status changes in Jaeger from .* \(0 services, 0 traces read through the v3 API\)/,
+    );
+  });
+
+  it("says when Jaeger cannot be reached or the URL is wrong", async () => {
+    const unreachable = await run(process.execPath, [BIN, "report", "--jaeger-url", "http://127.0.0.1:9"], {
+      cwd: REPO,
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach Jaeger query at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
+    const badUrl = await run(process.execPath, [BIN, "report", "--jaeger-url", "127.0.0.1:16686"], { cwd: REPO });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain("--jaeger-url: expected an http:// or https:// URL");
+  });
+
+  it("reports the stuck orders, statuses and services as JSON", async () => {
+    await jaeger.sendOtlpJson(otlpExportRequest(spans));
+    const traceIds = new Set(spans.map((s) => s.traceId));
+    // The batch processor flushes within a second; wait until every trace is searchable.
+    await expect
+      .poll(
+        async () =>
+          (await fetchWindow({ baseUrl: new URL(jaeger.queryUrl), startMs: 0, endMs: Date.now(), pageSize: 1000 }))
+            .traces,
+        {
+          timeout: 30_000,
+          interval: 500,
+        },
+      )
+      .toBe(traceIds.size);
+
+    const result = await report("--since", "24h", "--stuck-after", "30m", "--format", "json");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as ReportJson;
+    if (SAMPLE_DIR) {
+      mkdirSync(SAMPLE_DIR, { recursive: true });
+      writeFileSync(path.join(SAMPLE_DIR, "report.json"), result.stdout);
+    }
+
+    const approvalTrace = (orderId: string) =>
+      spans.find((s) => s.orderId === orderId && s.status === "SENT_TO_MES")!.traceId;
+    const sinceOf = (orderId: string) =>
+      new Date(spans.find((s) => s.orderId === orderId && s.status === "SENT_TO_MES")!.startMs).toISOString();
+    expect(json.stuck).toEqual([
+      {
+        orderId: "ord-int-002",
+        status: "SENT_TO_MES",
+        since: sinceOf("ord-int-002"),
+        service: "mes",
+        operation: OPERATIONS.consume,
+        error: ERRORS.mesLogic,
+        traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-002")}`,
+      },
+      {
+        orderId: "ord-int-003",
+        status: "SENT_TO_MES",
+        since: sinceOf("ord-int-003"),
+        service: "crm",
+        operation: OPERATIONS.publish,
+        error: null,
+        traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-003")}`,
+      },
+      {
+        orderId: "ord-int-004",
+        status: "SENT_TO_MES",
+        since: sinceOf("ord-int-004"),
+        service: "mes",
+        operation: OPERATIONS.getModel,
+        error: ERRORS.s3Deleted,
+        traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-004")}`,
+      },
+    ]);
+
+    // Worst status first; every status of the lifecycle the orders went through is there.
+    expect(json.byStatus[0]).toEqual({ status: "SENT_TO_MES", stuckCount: 3, p50Ms: 580, p95Ms: 580 });
+    expect(json.byStatus.map((r) => r.status).sort()).toEqual(
+      [
+        "ACCEPTED",
+        "APPROVED",
+        "CREATED",
+        "DELIVERED",
+        "IN_PRODUCTION",
+        "MANUFACTURED",
+        "SENT_TO_MES",
+        "SHIPPED",
+        "SUBMITTED",
+      ].sort(),
+    );
+    expect(json.byStatus.find((r) => r.status === "IN_PRODUCTION")).toEqual({
+      status: "IN_PRODUCTION",
+      stuckCount: 0,
+      p50Ms: 2 * MINUTE,
+      p95Ms: 2 * MINUTE,
+    });
+    expect(json.byStatus.find((r) => r.status === "DELIVERED")).toMatchObject({ stuckCount: 0, p50Ms: null });
+
+    expect(json.byService.map((r) => r.service).sort()).toEqual(["crm", "mes", "shop"]);
+    const shares = json.byService.map((r) => r.share);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+    // MES's consumer spans (400 ms) are the longest entry spans on the path.
+    expect(json.byService.find((r) => r.service === "mes")).toMatchObject({ p95Ms: 400 });
+
+    // Each link opens a trace Jaeger has.
+    for (const stuck of json.stuck) {
+      const traceId = stuck.traceUrl.split("/trace/")[1];
+      const answer = await fetch(`${jaeger.queryUrl}/api/v3/traces/${traceId}`);
+      expect(answer.status).toBe(200);
+    }
+  });
+
+  it("pages through the same data with tiny pages and gets the same answer", async () => {
+    const whole = JSON.parse((await report("--format", "json")).stdout) as ReportJson;
+    const paged = await report("--format", "json", "--page-size", "2");
+    expect(paged.code).toBe(0);
+    expect(JSON.parse(paged.stdout)).toEqual(whole);
+  });
+
+  it("reads the same report through the legacy API", async () => {
+    const window = {
+      baseUrl: new URL(jaeger.queryUrl),
+      startMs: Date.now() - 24 * HOUR,
+      endMs: Date.now(),
+      pageSize: 1000,
+    };
+    const options = { now: window.endMs, stuckAfterMs: 30 * MINUTE, jaegerUiUrl: jaeger.queryUrl };
+    const v3 = await fetchWindow({ ...window, api: "v3" });
+    const legacy = await fetchWindow({ ...window, api: "legacy" });
+    expect(legacy.traces).toBe(v3.traces);
+    expect(legacy.spans).toHaveLength(v3.spans.length);
+    expect(buildReport(legacy.spans, options)).toEqual(buildReport(v3.spans, options));
+  });
+
+  it("prints an aligned table, worst status first, with the stuck orders", async () => {
+    const result = await report("--stuck-after", "30m");
+    expect(result.code).toBe(0);
+    if (SAMPLE_DIR) writeFileSync(path.join(SAMPLE_DIR, "report.txt"), result.stdout);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toMatch(
+      /^Orders from .* to .*: 6 with status changes, 3 stuck \(in a non-terminal status for more than 30m\); 26 traces\.$/,
+    );
+    const statusHeader = lines.findIndex((l) => l.startsWith("STATUS"));
+    expect(lines[statusHeader + 1]).toMatch(/^SENT_TO_MES\s+3\s+3\s+6\s+580ms\s+580ms$/);
+    const stuckHeader = lines.findIndex((l) => l.startsWith("ORDER"));
+    const stuckRows = lines.slice(stuckHeader + 1, stuckHeader + 4);
+    expect(stuckRows.map((row) => row.split(/\s{2,}/).slice(0, 2))).toEqual([
+      ["ord-int-002", "SENT_TO_MES"],
+      ["ord-int-003", "SENT_TO_MES"],
+      ["ord-int-004", "SENT_TO_MES"],
+    ]);
+    const traceColumn = new Set([lines[stuckHeader].indexOf("TRACE"), ...stuckRows.map((r) => r.indexOf("http://"))]);
+    expect(traceColumn.size).toBe(1);
+  });
+});
