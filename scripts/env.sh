@@ -2,7 +2,8 @@
 # Everything stays inside the repo's ignored folders: tools in .tools/bin, the Pulumi file backend
 # and plugin home in .pulumi-state, rendered manifests in rendered/.
 repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PATH="$repo_dir/.tools/bin:$repo_dir/node_modules/.bin:$PATH"
+# scripts/plugins: engine plugins that are scripts, not Go builds (the dynamic-provider host).
+export PATH="$repo_dir/.tools/bin:$repo_dir/scripts/plugins:$repo_dir/node_modules/.bin:$PATH"
 export PULUMI_HOME="${PULUMI_HOME:-$repo_dir/.pulumi-state/home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo_dir/.pulumi-state/backend}"
 # The dev stack's secrets are encrypted with this documented local passphrase; set your own
