@@ -125,7 +125,10 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()}`,
       node: process.version,
     },
-    versions: { jaeger: pinnedVersion("JAEGER_VERSION"), orderTracing: require("../package.json").version as string },
+    versions: {
+      jaeger: pinnedVersion("JAEGER_VERSION"),
+      orderTracing: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
+    },
     command: `npm run bench:report${args.length ? ` -- ${args.join(" ")}` : ""}`,
     dataset: { orders: ORDERS, traces, spans: spans.length, stuckOrders: stuck, windowHours: 24 },
     samples: {
