@@ -91,24 +91,18 @@ function captureBody(response: ServerResponse, maxBytes: number): () => Buffer |
       chunks.length = 0;
     } else chunks.push(buffer);
   };
-  const originalWrite = response.write;
-  const originalEnd = response.end;
-  response.write = function (this: ServerResponse, ...args: unknown[]) {
-    try {
-      keep(args[0], args[1]);
-    } catch {
-      // capturing is best effort
-    }
-    return (originalWrite as (...a: unknown[]) => boolean).apply(this, args);
-  } as ServerResponse["write"];
-  response.end = function (this: ServerResponse, ...args: unknown[]) {
-    try {
-      keep(args[0], args[1]);
-    } catch {
-      // capturing is best effort
-    }
-    return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse["end"];
+  // write(chunk, encoding?, cb?) and end(chunk?, encoding?, cb?) both take the chunk first.
+  for (const method of ["write", "end"] as const) {
+    const original = response[method] as (...args: unknown[]) => unknown;
+    (response as unknown as Record<string, unknown>)[method] = function (this: ServerResponse, ...args: unknown[]) {
+      try {
+        keep(args[0], args[1]);
+      } catch {
+        // capturing is best effort
+      }
+      return original.apply(this, args);
+    };
+  }
   return () => (overflow ? undefined : Buffer.concat(chunks));
 }
 
