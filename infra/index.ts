@@ -8,6 +8,9 @@ import { InstrumentedDeployments } from "./components/instrumented-deployments";
 import { OrderReportCronJob } from "./components/order-report";
 import { JaegerQueryAccess } from "./components/access";
 import { OIDC_CLIENT_SECRET_KEY } from "./config/access";
+import { STORAGE_PASSWORD_KEY } from "./config/storage";
+import { storageReach, TraceStorage } from "./components/trace-storage";
+import { Jaeger } from "./components/jaeger";
 
 const allConfig = pulumi.runtime.allConfig();
 const config = parseStackConfig(
@@ -17,7 +20,43 @@ const config = parseStackConfig(
 );
 const provider = kubernetesProvider(config.kubernetes);
 
-const namespace = new TracingNamespace("tracing", { name: config.namespace }, { providers: { kubernetes: provider } });
+const namespace = new TracingNamespace(
+  "tracing",
+  {
+    name: config.namespace,
+    quota: config.quota,
+    pipeline: {
+      storage: storageReach(config.storage, config.network),
+      apiServer: { cidrs: config.network.apiServerCidrs, ports: config.network.apiServerPorts },
+    },
+  },
+  { providers: { kubernetes: provider } },
+);
+
+// Where traces are kept, and the job that deletes them after storage.retentionDays.
+const storage = new TraceStorage(
+  "trace-storage",
+  {
+    namespace: config.namespace,
+    storage: config.storage,
+    password: config.storage.passwordSecret
+      ? new pulumi.Config(CONFIG_NAMESPACE).requireSecret(STORAGE_PASSWORD_KEY)
+      : undefined,
+  },
+  { providers: { kubernetes: provider }, dependsOn: [namespace] },
+);
+
+const jaeger = new Jaeger(
+  "jaeger",
+  {
+    namespace: config.namespace,
+    jaeger: config.jaeger,
+    storage: storage.connection,
+    index: config.storage.index,
+    retentionDays: config.storage.retention.days,
+  },
+  { providers: { kubernetes: provider }, dependsOn: [namespace] },
+);
 
 const orderReport = config.report
   ? new OrderReportCronJob(
@@ -48,6 +87,9 @@ const instrumentation = new InstrumentedDeployments(
 );
 
 export const tracingNamespace = namespace.name;
+export const jaegerQueryUrl = jaeger.queryUrl;
+export const jaegerOtlpEndpoint = jaeger.otlpEndpoint;
+export const retentionCronJob = storage.cronJobName;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
 export const jaegerUiUrl = access?.uiUrl;

@@ -2,7 +2,10 @@ import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
 import { readAccessConfig, type AccessConfig } from "./access";
 import { readCollectorConfig, type CollectorConfig } from "./collector";
 import { readInstrumentationConfig, type InstrumentationConfig } from "./instrumentation";
+import { readNetworkConfig, readQuotaConfig, type NetworkConfig, type QuotaConfig } from "./guards";
+import { readJaegerConfig, type JaegerConfig } from "./jaeger";
 import { ConfigReader } from "./read";
+import { readStorageConfig, type StorageConfig } from "./storage";
 import { readReportConfig, type ReportConfig } from "./report";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
@@ -18,6 +21,14 @@ export interface StackConfig {
   kubernetes: KubernetesTarget;
   /** The namespace that holds Jaeger, the collector, storage and the access path. */
   namespace: string;
+  /** The namespace's ResourceQuota and LimitRange (README "Retention and disk"). */
+  quota: QuotaConfig;
+  /** Addresses the pipeline reaches that are not pods: the API server, an outside storage. */
+  network: NetworkConfig;
+  /** Where traces are kept and for how long (README "Storage", "Retention and disk"). */
+  storage: StorageConfig;
+  /** Jaeger v2: replicas, resources, base path. */
+  jaeger: JaegerConfig;
   /** The OpenTelemetry Collector gateway: layout, size, sampling (README "The collector pipeline"). */
   collector: CollectorConfig;
   /** The deployments to instrument and the agents they get (README "Instrumenting Shop, CRM and MES"). */
@@ -61,10 +72,15 @@ export function parseStackConfig(
     kubernetes = { mode: "render", renderDirectory: renderDirectory ?? `rendered/${stack}` };
   }
 
+  const quota = readQuotaConfig(read);
   const config: StackConfig = {
     stack,
     kubernetes,
     namespace: read.string("namespace", "tracing", dnsLabel),
+    quota,
+    network: readNetworkConfig(read),
+    storage: readStorageConfig(read, quota),
+    jaeger: readJaegerConfig(read, quota),
     collector: readCollectorConfig(read),
     instrumentation: readInstrumentationConfig(read),
     access: readAccessConfig(read),

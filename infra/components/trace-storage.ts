@@ -1,0 +1,202 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkConfig } from "../config/guards";
+import type { StorageConfig } from "../config/storage";
+import { CA_SECRET_KEY, JAEGER_FILES, STORAGE_SECRET_KEYS, type StorageConnection } from "../jaeger/settings";
+import { commonLabels } from "../labels";
+import type { StorageReach } from "../network/pipeline-policies";
+import { indexCleanerArgs, indexCleanerEnv } from "../storage/index-cleaner";
+import { toolVersion } from "../tool-versions";
+import { PARTS, selectorLabels } from "../topology";
+import { ElasticsearchCluster, elasticsearchMajorVersion } from "./elasticsearch";
+import { OpenSearchDomain } from "./opensearch-domain";
+
+export interface TraceStorageArgs {
+  namespace: string;
+  storage: StorageConfig;
+  /** The storage password (a Pulumi secret); required for opensearch-aws and external. */
+  password?: pulumi.Input<string>;
+}
+
+const COMPONENT = "storage";
+/** The Secret with the storage password, read by Jaeger (as a file) and the cleaner (as env). */
+const CREDENTIALS_SECRET = "trace-storage-credentials";
+/** The non-root user of the jaegertracing/jaeger-es-index-cleaner image. */
+const CLEANER_UID = 10001;
+
+/** The jaeger-es-index-cleaner image of the Jaeger release pinned in tools/versions.env (v1 number). */
+export function indexCleanerImage(): string {
+  return `jaegertracing/jaeger-es-index-cleaner:${toolVersion("JAEGER_VERSION")}`;
+}
+
+/** How Jaeger and the cleaner reach the storage, for the namespace's NetworkPolicies (config only). */
+export function storageReach(storage: StorageConfig, network: NetworkConfig): StorageReach {
+  switch (storage.backend.kind) {
+    case "elasticsearch":
+      return { kind: "pods" };
+    case "opensearch-aws":
+      return { kind: "cidrs", cidrs: network.storageCidrs, port: 443 };
+    case "external": {
+      const url = new URL(storage.backend.url);
+      const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+      return { kind: "cidrs", cidrs: network.storageCidrs, port };
+    }
+  }
+}
+
+/**
+ * Where traces are kept, per stack: the in-cluster Elasticsearch, an AWS OpenSearch Service domain,
+ * or an external URL; and the retention job that deletes daily indices older than retentionDays.
+ */
+export class TraceStorage extends pulumi.ComponentResource {
+  /** What Jaeger needs to write and read (the URL of a domain is known after it exists). */
+  readonly connection: pulumi.Output<StorageConnection>;
+  readonly cronJobName: pulumi.Output<string>;
+
+  constructor(name: string, args: TraceStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("order-tracing:storage:TraceStorage", name, {}, opts);
+    const { namespace, storage } = args;
+    const backend = storage.backend;
+    const child = { parent: this };
+    const labels = commonLabels(COMPONENT);
+
+    let credentialsSecret: k8s.core.v1.Secret | undefined;
+    if (backend.kind !== "elasticsearch") {
+      if (args.password === undefined) throw new Error(`storage.kind "${backend.kind}" needs the storage password`);
+      credentialsSecret = new k8s.core.v1.Secret(
+        `${name}-credentials`,
+        {
+          metadata: { name: CREDENTIALS_SECRET, namespace, labels },
+          type: "Opaque",
+          stringData: { [STORAGE_SECRET_KEYS.password]: pulumi.secret(args.password) },
+        },
+        child,
+      );
+    }
+
+    let url: pulumi.Output<string>;
+    let connection: pulumi.Output<StorageConnection>;
+    switch (backend.kind) {
+      case "elasticsearch": {
+        const cluster = new ElasticsearchCluster(
+          `${name}-elasticsearch`,
+          { namespace, backend, diskSize: storage.diskSize },
+          child,
+        );
+        url = pulumi.output(cluster.url);
+        connection = pulumi.output({
+          engine: "elasticsearch" as const,
+          url: cluster.url,
+          version: elasticsearchMajorVersion(backend.image),
+        });
+        break;
+      }
+      case "opensearch-aws": {
+        const domain = new OpenSearchDomain(
+          `${name}-opensearch`,
+          { backend, diskSize: storage.diskSize, masterPassword: args.password! },
+          child,
+        );
+        url = domain.url;
+        connection = domain.url.apply((domainUrl) => ({
+          engine: "opensearch" as const,
+          url: domainUrl,
+          basicAuth: { username: backend.username, secretName: CREDENTIALS_SECRET },
+        }));
+        break;
+      }
+      case "external":
+        url = pulumi.output(backend.url);
+        connection = pulumi.output({
+          engine: backend.engine,
+          url: backend.url,
+          basicAuth: { username: backend.username, secretName: CREDENTIALS_SECRET },
+          caSecretName: backend.caSecretName,
+        });
+        break;
+    }
+    this.connection = connection;
+
+    const cleanerPods = selectorLabels(PARTS.indexCleaner);
+    const caSecretName = backend.kind === "external" ? backend.caSecretName : undefined;
+    const username = backend.kind === "elasticsearch" ? undefined : backend.username;
+    const cronJob = new k8s.batch.v1.CronJob(
+      `${name}-index-cleaner`,
+      {
+        metadata: { name: PARTS.indexCleaner, namespace, labels: { ...labels, ...cleanerPods } },
+        spec: {
+          schedule: storage.retention.schedule,
+          timeZone: "Etc/UTC",
+          // A run that overlaps the next one would race it deleting the same indices.
+          concurrencyPolicy: "Forbid",
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: 3,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: { ...labels, ...cleanerPods } },
+            spec: {
+              backoffLimit: 3,
+              activeDeadlineSeconds: 1800,
+              ttlSecondsAfterFinished: 86400 * 3,
+              template: {
+                metadata: { labels: { ...labels, ...cleanerPods } },
+                spec: {
+                  restartPolicy: "OnFailure",
+                  automountServiceAccountToken: false,
+                  securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: CLEANER_UID,
+                    runAsGroup: CLEANER_UID,
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
+                  containers: [
+                    {
+                      name: "index-cleaner",
+                      image: indexCleanerImage(),
+                      args: url.apply((u) =>
+                        indexCleanerArgs({
+                          retentionDays: storage.retention.days,
+                          url: u,
+                          indexPrefix: storage.index.prefix,
+                          caFile: caSecretName ? JAEGER_FILES.ca : undefined,
+                        }),
+                      ),
+                      env: indexCleanerEnv({
+                        basicAuth: username
+                          ? {
+                              username,
+                              passwordSecret: { name: CREDENTIALS_SECRET, key: STORAGE_SECRET_KEYS.password },
+                            }
+                          : undefined,
+                      }),
+                      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                      securityContext: {
+                        allowPrivilegeEscalation: false,
+                        readOnlyRootFilesystem: true,
+                        capabilities: { drop: ["ALL"] },
+                      },
+                      volumeMounts: caSecretName
+                        ? [{ name: "storage-ca", mountPath: JAEGER_FILES.caDir, readOnly: true }]
+                        : [],
+                    },
+                  ],
+                  volumes: caSecretName
+                    ? [
+                        {
+                          name: "storage-ca",
+                          secret: { secretName: caSecretName, items: [{ key: CA_SECRET_KEY, path: CA_SECRET_KEY }] },
+                        },
+                      ]
+                    : [],
+                },
+              },
+            },
+          },
+        },
+      },
+      { ...child, dependsOn: credentialsSecret ? [credentialsSecret] : [] },
+    );
+    this.cronJobName = cronJob.metadata.name;
+    this.registerOutputs({ connection: this.connection, cronJobName: this.cronJobName });
+  }
+}

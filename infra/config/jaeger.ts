@@ -1,0 +1,66 @@
+import type { QuotaConfig } from "./guards";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import type { ConfigReader } from "./read";
+import { hasErrorsUnder, refuseUnknownFields } from "./sections";
+
+/** The validated `order-tracing:jaeger` section: Jaeger v2 (OTLP in, storage out, query). */
+export interface JaegerConfig {
+  /** Stateless against Elasticsearch/OpenSearch, so any number serves both OTLP and query. */
+  replicas: number;
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+  /** Path prefix of the UI and API, e.g. `/jaeger` when the UI shares a host with other tools. */
+  basePath: string;
+  /** Full image reference; empty: the Jaeger v2 release matching tools/versions.env. */
+  image?: string;
+}
+
+const FIELDS = {
+  jaeger: ["replicas", "resources", "basePath", "image"],
+  "jaeger.resources": ["requests", "limits"],
+  "jaeger.resources.requests": ["cpu", "memory"],
+  "jaeger.resources.limits": ["cpu", "memory"],
+} as const;
+
+export function readJaegerConfig(read: ConfigReader, quota: QuotaConfig): JaegerConfig {
+  refuseUnknownFields(read, FIELDS);
+  const resources = {
+    requests: {
+      cpu: read.string("jaeger.resources.requests.cpu", "100m", cpuQuantity),
+      memory: read.string("jaeger.resources.requests.memory", "256Mi", memoryQuantity),
+    },
+    limits: {
+      cpu: read.string("jaeger.resources.limits.cpu", "1", cpuQuantity),
+      memory: read.string("jaeger.resources.limits.memory", "512Mi", memoryQuantity),
+    },
+  };
+  for (const what of ["cpu", "memory"] as const) {
+    const request = parseQuantity(resources.requests[what]);
+    const limit = parseQuantity(resources.limits[what]);
+    if (request !== undefined && limit !== undefined && request > limit && !hasErrorsUnder(read, "jaeger.resources"))
+      read.fail(
+        `jaeger.resources.requests.${what}`,
+        `${resources.requests[what]} is more than the limit ${resources.limits[what]}`,
+      );
+  }
+  const limitMemory = parseQuantity(resources.limits.memory);
+  const maxContainer = parseQuantity(quota.maxContainerMemory);
+  if (limitMemory !== undefined && maxContainer !== undefined && limitMemory > maxContainer)
+    read.fail(
+      "jaeger.resources.limits.memory",
+      `${resources.limits.memory} is more than quota.maxContainerMemory (${quota.maxContainerMemory})`,
+    );
+  return {
+    replicas: read.number("jaeger.replicas", 1, { min: 1, max: 10, integer: true }),
+    resources,
+    basePath: read.string("jaeger.basePath", "/", basePath),
+    image: read.string("jaeger.image", undefined, (v) =>
+      /^\S+[:@]\S+$/.test(v) ? undefined : `expected an image reference with a tag, got "${v}"`,
+    ),
+  };
+}
+
+function basePath(v: string): string | undefined {
+  return /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(v)
+    ? undefined
+    : `expected "/" or a path such as "/jaeger" (no trailing slash), got "${v}"`;
+}

@@ -1,0 +1,398 @@
+import type { QuotaConfig } from "./guards";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import type { ConfigReader } from "./read";
+import { checkedStringList, gib, hasErrorsUnder, refuseUnknownFields } from "./sections";
+
+/** Where Jaeger keeps traces (README "Storage"). */
+export const STORAGE_KINDS = ["elasticsearch", "opensearch-aws", "external"] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
+/**
+ * Longest retention the stack accepts. Jaeger's query looks back over the whole retention on every
+ * search of an unbounded time range, and past three months traces of an order flow answer no
+ * operational question that logs and metrics don't answer more cheaply (README "Retention and disk").
+ */
+export const MAX_RETENTION_DAYS = 90;
+
+/** Elasticsearch image of the in-cluster storage (the server Jaeger's ES 8 client is tested against). */
+export const DEFAULT_ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.0";
+
+/** The top-level key of the storage password (a Pulumi secret, read as an Output by the root). */
+export const STORAGE_PASSWORD_KEY = "storagePassword";
+
+/**
+ * Disk watermarks of Elasticsearch, as used-disk percentages: above `low` no new shards are placed
+ * on the node, above `high` shards move away, above `floodStage` every index with a shard on the
+ * node becomes read-only, so Elasticsearch refuses writes before the disk is full.
+ */
+export interface DiskWatermarks {
+  low: number;
+  high: number;
+  floodStage: number;
+}
+
+export interface ElasticsearchStorage {
+  kind: "elasticsearch";
+  /** 1 (dev: single-node discovery) or 3 and more (master-eligible data nodes). */
+  nodes: number;
+  /** Memory request = limit of each node; the JVM heap is half of it. */
+  memory: string;
+  cpu: string;
+  storageClassName?: string;
+  image: string;
+  /** Run a privileged init container that raises vm.max_map_count; off: mmap is disabled instead. */
+  sysctlInitContainer: boolean;
+  watermarks: DiskWatermarks;
+}
+
+export interface OpenSearchAwsStorage {
+  kind: "opensearch-aws";
+  domainName: string;
+  engineVersion: string;
+  instanceType: string;
+  instanceCount: number;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  /** The fine-grained access control master user Jaeger and the index cleaner log in as. */
+  username: string;
+}
+
+export interface ExternalStorage {
+  kind: "external";
+  url: string;
+  /** Which index templates Jaeger installs: Elasticsearch 7/8/9 or OpenSearch 1/2/3. */
+  engine: "elasticsearch" | "opensearch";
+  username: string;
+  /** A Secret in the tracing namespace whose `ca.crt` signs the server's certificate (private CAs). */
+  caSecretName?: string;
+}
+
+export interface StorageConfig {
+  backend: ElasticsearchStorage | OpenSearchAwsStorage | ExternalStorage;
+  /** Data disk of each storage node: the PVC of an Elasticsearch node or the EBS volume of a domain node. */
+  diskSize: string;
+  retention: { days: number; schedule: string };
+  index: { prefix: string; replicas: number };
+  /** Whether a password secret is set (external, opensearch-aws); the value is read by the root. */
+  passwordSecret: boolean;
+}
+
+const FIELDS = {
+  storage: [
+    "kind",
+    "retentionDays",
+    "retentionSchedule",
+    "indexPrefix",
+    "indexReplicas",
+    "diskSize",
+    "elasticsearch",
+    "opensearchAws",
+    "external",
+  ],
+  "storage.elasticsearch": ["nodes", "memory", "cpu", "storageClassName", "image", "sysctlInitContainer", "watermarks"],
+  "storage.elasticsearch.watermarks": ["low", "high", "floodStage"],
+  "storage.opensearchAws": [
+    "domainName",
+    "engineVersion",
+    "instanceType",
+    "instanceCount",
+    "subnetIds",
+    "securityGroupIds",
+    "username",
+  ],
+  "storage.external": ["url", "engine", "username", "caSecretName"],
+} as const;
+
+const SECTION_OF: Record<StorageKind, "elasticsearch" | "opensearchAws" | "external"> = {
+  elasticsearch: "elasticsearch",
+  "opensearch-aws": "opensearchAws",
+  external: "external",
+};
+
+const DEFAULT_WATERMARKS: DiskWatermarks = { low: 80, high: 85, floodStage: 90 };
+/** A daily cleaner run shortly after midnight UTC, when the previous day's index is complete. */
+const DEFAULT_RETENTION_SCHEDULE = "15 0 * * *";
+/** Elasticsearch needs this much memory to run Jaeger's indices at all (heap = half). */
+const MIN_ELASTICSEARCH_MEMORY = "1Gi";
+/** Past ~31 GiB the JVM loses compressed object pointers; more memory is then page cache only. */
+const MAX_ELASTICSEARCH_MEMORY = "64Gi";
+const MIN_AWS_VOLUME_GIB = 10;
+
+/**
+ * Reads `order-tracing:storage` and checks it against the namespace quota: the disks of every
+ * storage node must fit `quota.storage`, each one `quota.maxVolumeSize`, and their number
+ * `quota.persistentVolumeClaims`.
+ */
+export function readStorageConfig(read: ConfigReader, quota: QuotaConfig): StorageConfig {
+  refuseUnknownFields(read, FIELDS);
+  const kind = read.oneOf("storage.kind", STORAGE_KINDS, "elasticsearch");
+  for (const other of STORAGE_KINDS) {
+    if (other !== kind && read.fieldsOf(`storage.${SECTION_OF[other]}`) !== undefined) {
+      read.fail(
+        `storage.${SECTION_OF[other]}`,
+        `set, but storage.kind is "${kind}"; remove it or set storage.kind to "${other}"`,
+      );
+    }
+  }
+
+  const retention = {
+    days: read.number("storage.retentionDays", 7, { min: 1, max: MAX_RETENTION_DAYS, integer: true }),
+    schedule: read.string("storage.retentionSchedule", DEFAULT_RETENTION_SCHEDULE, cronSchedule),
+  };
+  const diskSize = read.string("storage.diskSize", "10Gi", memoryQuantity);
+  const index = {
+    prefix: read.string("storage.indexPrefix", "order-tracing", indexPrefix),
+    replicas: read.number("storage.indexReplicas", 0, { min: 0, max: 5, integer: true }),
+  };
+
+  const needsPassword = kind !== "elasticsearch";
+  const passwordSecret = read.secret(
+    STORAGE_PASSWORD_KEY,
+    needsPassword,
+    `storage.kind "${kind}" logs in with storage username and this password`,
+  );
+  if (!needsPassword && passwordSecret) {
+    read.fail(
+      STORAGE_PASSWORD_KEY,
+      'set, but storage.kind "elasticsearch" runs without authentication behind NetworkPolicies; remove it',
+    );
+  }
+
+  const backend =
+    kind === "elasticsearch"
+      ? readElasticsearch(read, quota, diskSize, index.replicas)
+      : kind === "opensearch-aws"
+        ? readOpenSearchAws(read, diskSize, index.replicas)
+        : readExternal(read);
+  return { backend, diskSize, retention, index, passwordSecret };
+}
+
+function readElasticsearch(
+  read: ConfigReader,
+  quota: QuotaConfig,
+  diskSize: string,
+  replicas: number,
+): ElasticsearchStorage {
+  const nodes = read.number("storage.elasticsearch.nodes", 1, { min: 1, max: 9, integer: true });
+  if (nodes === 2) {
+    read.fail(
+      "storage.elasticsearch.nodes",
+      "2 nodes cannot elect a master when one is lost; use 1 (dev) or 3 and more (prod)",
+    );
+  }
+  if (replicas > nodes - 1) {
+    read.fail(
+      "storage.indexReplicas",
+      `${replicas} replica(s) need ${replicas + 1} nodes, but storage.elasticsearch.nodes is ${nodes}: ` +
+        "the replicas would stay unassigned and the cluster yellow; lower the replicas or add nodes",
+    );
+  }
+  const memory = read.string("storage.elasticsearch.memory", "2Gi", memoryQuantity);
+  const memoryBytes = parseQuantity(memory);
+  if (memoryBytes !== undefined && !hasErrorsUnder(read, "storage.elasticsearch.memory")) {
+    if (memoryBytes < parseQuantity(MIN_ELASTICSEARCH_MEMORY)!)
+      read.fail(
+        "storage.elasticsearch.memory",
+        `at least ${MIN_ELASTICSEARCH_MEMORY} (the heap is half), got ${memory}`,
+      );
+    if (memoryBytes > parseQuantity(MAX_ELASTICSEARCH_MEMORY)!)
+      read.fail(
+        "storage.elasticsearch.memory",
+        `at most ${MAX_ELASTICSEARCH_MEMORY}: the heap (half) stops gaining past 31Gi, got ${memory}`,
+      );
+    const maxContainer = parseQuantity(quota.maxContainerMemory);
+    if (maxContainer !== undefined && memoryBytes > maxContainer)
+      read.fail(
+        "storage.elasticsearch.memory",
+        `${memory} is more than quota.maxContainerMemory (${quota.maxContainerMemory}); raise that or lower this`,
+      );
+    const limits = parseQuantity(quota.limitsMemory);
+    if (limits !== undefined && memoryBytes * nodes > limits)
+      read.fail(
+        "storage.elasticsearch.memory",
+        `${nodes} node(s) × ${memory} = ${gib(memoryBytes * nodes)} is more than quota.limitsMemory (${quota.limitsMemory}), ` +
+          "which also has to hold Jaeger and the collector; raise the quota or lower this",
+      );
+  }
+  const diskBytes = parseQuantity(diskSize);
+  if (diskBytes !== undefined && !hasErrorsUnder(read, "storage.diskSize")) {
+    const storageQuota = parseQuantity(quota.storage);
+    if (storageQuota !== undefined && diskBytes * nodes > storageQuota)
+      read.fail(
+        "storage.diskSize",
+        `${nodes} node(s) × ${diskSize} = ${gib(diskBytes * nodes)} does not fit quota.storage (${quota.storage}); ` +
+          "raise quota.storage or lower storage.diskSize",
+      );
+    const maxVolume = parseQuantity(quota.maxVolumeSize);
+    if (maxVolume !== undefined && diskBytes > maxVolume)
+      read.fail(
+        "storage.diskSize",
+        `${diskSize} is more than quota.maxVolumeSize (${quota.maxVolumeSize}), the largest PVC the namespace admits`,
+      );
+  }
+  if (nodes > quota.persistentVolumeClaims)
+    read.fail(
+      "storage.elasticsearch.nodes",
+      `${nodes} node(s) need ${nodes} PVCs, but quota.persistentVolumeClaims is ${quota.persistentVolumeClaims}`,
+    );
+
+  const watermarks: DiskWatermarks = {
+    low: percent(read, "storage.elasticsearch.watermarks.low", DEFAULT_WATERMARKS.low),
+    high: percent(read, "storage.elasticsearch.watermarks.high", DEFAULT_WATERMARKS.high),
+    floodStage: percent(read, "storage.elasticsearch.watermarks.floodStage", DEFAULT_WATERMARKS.floodStage),
+  };
+  if (!(watermarks.low < watermarks.high && watermarks.high < watermarks.floodStage)) {
+    read.fail(
+      "storage.elasticsearch.watermarks",
+      `expected low < high < floodStage, got ${watermarks.low}% / ${watermarks.high}% / ${watermarks.floodStage}%`,
+    );
+  }
+
+  return {
+    kind: "elasticsearch",
+    nodes,
+    memory,
+    cpu: read.string("storage.elasticsearch.cpu", "1", cpuQuantity),
+    storageClassName: read.string("storage.elasticsearch.storageClassName", undefined, dnsSubdomain),
+    image: read.string("storage.elasticsearch.image", DEFAULT_ELASTICSEARCH_IMAGE, imageReference),
+    sysctlInitContainer: read.boolean("storage.elasticsearch.sysctlInitContainer", true),
+    watermarks,
+  };
+}
+
+function readOpenSearchAws(read: ConfigReader, diskSize: string, replicas: number): OpenSearchAwsStorage {
+  const instanceCount = read.number("storage.opensearchAws.instanceCount", 3, { min: 1, max: 20, integer: true });
+  if (replicas > instanceCount - 1) {
+    read.fail(
+      "storage.indexReplicas",
+      `${replicas} replica(s) need ${replicas + 1} data nodes, but storage.opensearchAws.instanceCount is ${instanceCount}`,
+    );
+  }
+  const diskBytes = parseQuantity(diskSize);
+  if (
+    diskBytes !== undefined &&
+    !hasErrorsUnder(read, "storage.diskSize") &&
+    (diskBytes % 2 ** 30 !== 0 || diskBytes < MIN_AWS_VOLUME_GIB * 2 ** 30)
+  ) {
+    read.fail(
+      "storage.diskSize",
+      `an EBS volume is a whole number of GiB, at least ${MIN_AWS_VOLUME_GIB}Gi (for example "100Gi"), got "${diskSize}"`,
+    );
+  }
+  const subnetIds = checkedStringList(read, "storage.opensearchAws.subnetIds", awsId("subnet"));
+  const securityGroupIds = checkedStringList(read, "storage.opensearchAws.securityGroupIds", awsId("sg"));
+  for (const [key, list] of [
+    ["storage.opensearchAws.subnetIds", subnetIds],
+    ["storage.opensearchAws.securityGroupIds", securityGroupIds],
+  ] as const) {
+    if (list.length === 0 && !hasErrorsUnder(read, key))
+      read.fail(key, "missing: the domain is VPC-only and needs the private subnets and security groups it lives in");
+  }
+  return {
+    kind: "opensearch-aws",
+    domainName: read.string("storage.opensearchAws.domainName", "order-tracing", domainName),
+    engineVersion: read.string("storage.opensearchAws.engineVersion", "OpenSearch_2.19", engineVersion),
+    instanceType: read.string("storage.opensearchAws.instanceType", "r6g.large.search", instanceType),
+    instanceCount,
+    subnetIds,
+    securityGroupIds,
+    username: read.string("storage.opensearchAws.username", "jaeger", username),
+  };
+}
+
+function readExternal(read: ConfigReader): ExternalStorage {
+  const url = read.string("storage.external.url", undefined, serverUrl);
+  if (url === undefined && !hasErrorsUnder(read, "storage.external.url"))
+    read.fail("storage.external.url", 'missing: the Elasticsearch/OpenSearch URL, e.g. "https://es.internal:9200"');
+  return {
+    kind: "external",
+    url: url ?? "",
+    engine: read.oneOf("storage.external.engine", ["elasticsearch", "opensearch"] as const, "elasticsearch"),
+    username: read.string("storage.external.username", "jaeger", username),
+    caSecretName: read.string("storage.external.caSecretName", undefined, dnsSubdomain),
+  };
+}
+
+function percent(read: ConfigReader, key: string, fallback: number): number {
+  const text = read.string(key);
+  if (text === undefined) return fallback;
+  const match = /^(\d{1,2}(\.\d+)?)%$/.exec(text);
+  if (!match) {
+    read.fail(key, `expected a used-disk percentage such as "85%", got "${text}"`);
+    return fallback;
+  }
+  return Number(match[1]);
+}
+
+/** Five cron fields (minute hour day-of-month month day-of-week), as a CronJob's schedule takes. */
+export function cronSchedule(v: string): string | undefined {
+  const field = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+  const fields = v.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((f) => field.test(f))
+    ? undefined
+    : `expected a cron schedule of five fields such as "15 0 * * *", got "${v}"`;
+}
+
+function indexPrefix(v: string): string | undefined {
+  return /^[a-z0-9][a-z0-9-]{0,40}$/.test(v) && !v.endsWith("-")
+    ? undefined
+    : `expected lower-case letters, digits and '-' (an Elasticsearch index name part, at most 41), got "${v}"`;
+}
+
+function serverUrl(v: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return `expected an http(s) URL such as "https://es.internal:9200", got "${v}"`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `expected an http(s) URL, got "${v}"`;
+  if (url.username || url.password)
+    return "credentials do not belong in the URL; use storage.external.username and the storagePassword secret";
+  return undefined;
+}
+
+function dnsSubdomain(v: string): string | undefined {
+  return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v)
+    ? undefined
+    : `expected a Kubernetes object name (lower-case letters, digits, '-' and '.'), got "${v}"`;
+}
+
+function imageReference(v: string): string | undefined {
+  return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(
+    v,
+  ) && /[:@]/.test(v.split("/").pop() ?? "")
+    ? undefined
+    : `expected an image reference with a tag or digest such as "${DEFAULT_ELASTICSEARCH_IMAGE}", got "${v}"`;
+}
+
+function awsId(prefix: "subnet" | "sg") {
+  return (v: string): string | undefined =>
+    new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(v)
+      ? undefined
+      : `expected an id such as "${prefix}-0123456789abcdef0", got "${v}"`;
+}
+
+function domainName(v: string): string | undefined {
+  return /^[a-z][a-z0-9-]{2,27}$/.test(v)
+    ? undefined
+    : `expected 3 to 28 lower-case letters, digits and '-', starting with a letter (an OpenSearch domain name), got "${v}"`;
+}
+
+function engineVersion(v: string): string | undefined {
+  return /^OpenSearch_\d+\.\d+$/.test(v)
+    ? undefined
+    : `expected "OpenSearch_<major>.<minor>" such as "OpenSearch_2.19", got "${v}"`;
+}
+
+function instanceType(v: string): string | undefined {
+  return /^[a-z0-9]+\.[a-z0-9]+\.search$/.test(v)
+    ? undefined
+    : `expected an OpenSearch instance type such as "r6g.large.search", got "${v}"`;
+}
+
+function username(v: string): string | undefined {
+  return /^[A-Za-z0-9_.@-]{1,64}$/.test(v)
+    ? undefined
+    : `expected a user name of letters, digits, '_', '.', '@' and '-', got "${v}"`;
+}
