@@ -322,6 +322,9 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
         // Give the batch processors time to try (and fail) an export.
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         for (const service of chain.services) expect(service.running(), service.name).toBe(true);
+        // The bundle flushes on SIGTERM, then lets the signal end the process as it would without it.
+        const exits = await Promise.all(chain.services.map((service) => service.stop()));
+        expect(exits).toEqual(chain.services.map(() => ({ code: null, signal: "SIGTERM" })));
       } finally {
         await chain.stop();
       }
