@@ -215,6 +215,34 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
     rmSync(workDir, { recursive: true, force: true });
   });
 
+  it.each([
+    [
+      "an endpoint that is no URL",
+      { [OTEL_ENV.endpoint]: "::not-a-url" },
+      /instrumentation disabled, the service runs untraced/,
+    ],
+    ["rules that are no JSON", { [ORDER_TRACING_ENV.rules]: "{orderId:" }, /ORDER_TRACING_RULES ignored/],
+    ["an unknown protocol", { [OTEL_ENV.protocol]: "carrier-pigeon" }, /is not grpc, http\/protobuf or http\/json/],
+  ])("starts the app with %s, after one warning", async (_case, env, warning) => {
+    const app = `require("node:http").createServer().listen(0, "${LOOPBACK}", function () { console.log("app ran"); this.close(); });`;
+    const result = await run(process.execPath, ["-e", app], {
+      cwd: workDir,
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS: `--require ${path.join(BUNDLE_DIR, REGISTER_ENTRY)}`,
+        // A reachable collector, so that the only warning is the one about the configuration.
+        [OTEL_ENV.endpoint]: otlpEndpoint,
+        ...env,
+      },
+      timeoutMs: 30_000,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe("app ran");
+    const warnings = result.stderr.split("\n").filter((line) => line.startsWith("[order-tracing]"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(warning);
+  });
+
   describe.each(NODE_RUNTIMES)("on $label", ({ label, binary }) => {
     const tag = label.replace(/\D/g, "");
 
