@@ -1,3 +1,4 @@
+import { toolVersion } from "../tool-versions";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 
@@ -7,8 +8,10 @@ export type CollectorLayout = (typeof COLLECTOR_LAYOUTS)[number];
 
 /** Our collector distribution (collector/builder-config.yaml), built and pushed from collector/Dockerfile. */
 export const DEFAULT_COLLECTOR_IMAGE = "ghcr.io/order-tracing/otelcol-ordertracing";
-/** The distribution's version: its image tag; kept equal to builder-config.yaml and tools/versions.env by a test. */
-export const COLLECTOR_VERSION = "0.161.0";
+/** The distribution's version (tools/versions.env), the default image tag. */
+export function collectorVersion(): string {
+  return toolVersion("OTELCOL_VERSION");
+}
 
 export interface CollectorResources {
   requests: { cpu: string; memory: string };
@@ -83,7 +86,7 @@ export function readCollectorConfig(read: ConfigReader): CollectorConfig {
   }
 
   const repository = read.string("collector.image", DEFAULT_COLLECTOR_IMAGE, imageRepository);
-  const tag = read.string("collector.imageTag", COLLECTOR_VERSION, imageTag);
+  const tag = read.string("collector.imageTag", collectorVersion(), imageTag);
 
   return {
     layout,
@@ -152,5 +155,5 @@ function imageRepository(v: string): string | undefined {
 }
 
 function imageTag(v: string): string | undefined {
-  return IMAGE_TAG.test(v) ? undefined : `expected an image tag such as "${COLLECTOR_VERSION}", got "${v}"`;
+  return IMAGE_TAG.test(v) ? undefined : `expected an image tag such as "${collectorVersion()}", got "${v}"`;
 }
