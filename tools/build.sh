@@ -125,6 +125,14 @@ build_jaeger() {
     "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$JAEGER_VERSION"
 }
 
+# Jaeger's index cleaner (the retention CronJob's program), from the same wrapper module, so the
+# integration test runs exactly the release the CronJob's image carries.
+build_es_index_cleaner() {
+  local m="$tools_dir/jaeger"
+  provide jaeger-es-index-cleaner "$JAEGER_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" jaeger-es-index-cleaner -- \
+    go_tool_build "$m" github.com/jaegertracing/jaeger/cmd/es-index-cleaner jaeger-es-index-cleaner ""
+}
+
 build_telemetrygen() {
   local m="$tools_dir/telemetrygen"
   provide telemetrygen "$TELEMETRYGEN_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" telemetrygen -- \
@@ -144,7 +152,7 @@ build_oauth2_proxy() {
     "-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=v$OAUTH2_PROXY_VERSION"
 }
 
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger telemetrygen gofakes3 oauth2-proxy)
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 
@@ -155,6 +163,7 @@ for tool in "${requested[@]}"; do
     pulumi-resource-kubernetes) build_kubernetes_provider ;;
     otelcol-ordertracing | collector) build_collector ;;
     jaeger) build_jaeger ;;
+    jaeger-es-index-cleaner) build_es_index_cleaner ;;
     telemetrygen) build_telemetrygen ;;
     gofakes3) build_gofakes3 ;;
     oauth2-proxy) build_oauth2_proxy ;;
