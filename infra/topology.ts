@@ -24,6 +24,15 @@ export const PORTS = {
   dns: 53,
 } as const;
 
+/**
+ * Cluster DNS as EKS, kubeadm and GKE run it: CoreDNS pods labelled k8s-app=kube-dns in kube-system.
+ * The peer of every egress NetworkPolicy rule that allows name lookups (on PORTS.dns).
+ */
+export const CLUSTER_DNS_PEER = {
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+
 /** The `app.kubernetes.io/name` of each part; also the base name of its Kubernetes objects. */
 export const PARTS = {
   collector: "otel-collector",

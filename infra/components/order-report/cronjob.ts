@@ -1,9 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { PORTS } from "../../topology";
+import { CLUSTER_DNS_PEER, PORTS } from "../../topology";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
-type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /** A non-root user that exists in distroless and slim Node.js images alike. */
 const NONROOT_UID = 65532;
@@ -94,12 +93,6 @@ export function buildReportCronJobSpec(params: ReportCronJobParams): CronJobSpec
   };
 }
 
-/** Cluster DNS as EKS, kubeadm and GKE run it: CoreDNS pods labelled k8s-app=kube-dns in kube-system. */
-const CLUSTER_DNS: NetworkPolicyPeer = {
-  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-};
-
 /** The report pods: nothing may connect to them; they may reach only Jaeger query and cluster DNS. */
 export function buildReportNetworkPolicy(reportPods: Record<string, string>, jaegerPods: Record<string, string>) {
   const spec: NetworkPolicySpec = {
@@ -109,7 +102,7 @@ export function buildReportNetworkPolicy(reportPods: Record<string, string>, jae
     egress: [
       { to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: PORTS.jaegerQueryHttp }] },
       {
-        to: [CLUSTER_DNS],
+        to: [CLUSTER_DNS_PEER],
         ports: [
           { protocol: "UDP", port: PORTS.dns },
           { protocol: "TCP", port: PORTS.dns },

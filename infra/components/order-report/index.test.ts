@@ -92,4 +92,30 @@ describe("OrderReportCronJob", () => {
     // Without a UI address the links use the query URL (the command's default).
     expect(args).not.toContain("--jaeger-ui-url");
   });
+
+  it("reads Jaeger query where the Jaeger component serves it (base path included)", async () => {
+    const declared = recordResources();
+    const component = new OrderReportCronJob("report", {
+      namespace: "tracing",
+      schedule: "@hourly",
+      image: "cli:1",
+      since: "24h",
+      stuckAfter: "30m",
+      jaegerQuery: { url: "http://jaeger.tracing.svc.cluster.local:16686/jaeger", podLabels: { app: "jaeger-query" } },
+    });
+    await valueOf(component.cronJobName);
+    const cronJob = declared.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
+    const pod = (
+      cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } }
+    ).jobTemplate.spec.template.spec;
+    expect(pod.containers[0].args.slice(0, 3)).toEqual([
+      "report",
+      "--jaeger-url",
+      "http://jaeger.tracing.svc.cluster.local:16686/jaeger",
+    ]);
+    const ingress = declared.find(
+      (r) => (r.inputs.metadata as { name?: string } | undefined)?.name === "jaeger-query-from-order-report",
+    )!;
+    expect(ingress.inputs.spec).toMatchObject({ podSelector: { matchLabels: { app: "jaeger-query" } } });
+  });
 });

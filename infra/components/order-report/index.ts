@@ -12,10 +12,13 @@ export interface OrderReportCronJobArgs {
   image: string;
   since: string;
   stuckAfter: string;
-  /** Base of the trace links in the JSON (the internal Jaeger UI address). */
-  jaegerUiUrl?: string;
-  /** Jaeger query as the report reaches it; defaults to the Jaeger part of infra/topology.ts. */
-  jaegerQuery?: { host: string; podLabels: Record<string, string> };
+  /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
+  jaegerUiUrl?: pulumi.Input<string | undefined>;
+  /**
+   * Jaeger query as the report reaches it: its HTTP API's URL (with the base path, if any) and its
+   * pods' labels. Defaults to the Jaeger part of infra/topology.ts.
+   */
+  jaegerQuery?: { url: pulumi.Input<string>; podLabels: Record<string, string> };
 }
 
 const COMPONENT = "order-report";
@@ -30,7 +33,7 @@ export class OrderReportCronJob extends pulumi.ComponentResource {
   constructor(name: string, args: OrderReportCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("order-tracing:report:OrderReportCronJob", name, {}, opts);
     const jaegerQuery = args.jaegerQuery ?? {
-      host: serviceHost(PARTS.jaeger, args.namespace),
+      url: `http://${serviceHost(PARTS.jaeger, args.namespace)}:${PORTS.jaegerQueryHttp}`,
       podLabels: selectorLabels(PARTS.jaeger),
     };
     const reportPods = selectorLabels(PARTS.orderReport);
@@ -47,18 +50,20 @@ export class OrderReportCronJob extends pulumi.ComponentResource {
       name,
       {
         metadata: metadata(PARTS.orderReport),
-        spec: serviceAccount.metadata.name.apply((serviceAccountName) =>
-          buildReportCronJobSpec({
-            schedule: args.schedule,
-            image: args.image,
-            jaegerQueryUrl: `http://${jaegerQuery.host}:${PORTS.jaegerQueryHttp}`,
-            jaegerUiUrl: args.jaegerUiUrl,
-            since: args.since,
-            stuckAfter: args.stuckAfter,
-            serviceAccountName,
-            podLabels: labels,
-          }),
-        ),
+        spec: pulumi
+          .all([serviceAccount.metadata.name, jaegerQuery.url, args.jaegerUiUrl])
+          .apply(([serviceAccountName, jaegerQueryUrl, jaegerUiUrl]) =>
+            buildReportCronJobSpec({
+              schedule: args.schedule,
+              image: args.image,
+              jaegerQueryUrl,
+              jaegerUiUrl,
+              since: args.since,
+              stuckAfter: args.stuckAfter,
+              serviceAccountName,
+              podLabels: labels,
+            }),
+          ),
       },
       child,
     );
