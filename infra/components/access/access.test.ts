@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { AccessConfig } from "../../config/access";
 import { recordResources, valueOf, type MockedResource } from "../../testing/mocks";
-import { JaegerQueryAccess } from "./index";
+import { JaegerQueryAccess, type JaegerQueryAccessArgs } from "./index";
 
 const NGINX: AccessConfig = {
   host: "jaeger.dev.order-tracing.internal",
@@ -40,12 +40,16 @@ const JAEGER_PODS = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/ins
 const PROXY_PODS = { "app.kubernetes.io/name": "oauth2-proxy", "app.kubernetes.io/instance": "order-tracing" };
 
 /** Declares the component under mocks and waits until every resource is registered. */
-async function declare(access: AccessConfig): Promise<{ resources: MockedResource[]; uiUrl: string }> {
+async function declare(
+  access: AccessConfig,
+  extra: Partial<JaegerQueryAccessArgs> = {},
+): Promise<{ resources: MockedResource[]; uiUrl: string }> {
   const resources = recordResources();
   const component = new JaegerQueryAccess("jaeger-ui", {
     namespace: "tracing",
     access,
     oidcClientSecret: pulumi.secret("client-secret-under-test"),
+    ...extra,
   });
   const uiUrl = await valueOf(component.uiUrl);
   // Registrations resolve asynchronously; the last one (the query policy) marks the end.
@@ -144,6 +148,8 @@ describe("JaegerQueryAccess", () => {
       'oidc_groups_claim = "groups"',
       'allowed_groups = ["support"]',
       'upstreams = ["http://jaeger.tracing.svc.cluster.local:16686/"]',
+      'api_routes = ["^/api/"]',
+      'code_challenge_method = "S256"',
       "skip_provider_button = true",
       "reverse_proxy = true",
       "cookie_secure = true",
@@ -217,11 +223,8 @@ describe("JaegerQueryAccess", () => {
       to: [{ podSelector: { matchLabels: JAEGER_PODS } }],
       ports: [{ protocol: "TCP", port: 16686 }],
     });
-    expect(egress[1].ports).toEqual([
-      { protocol: "UDP", port: 53 },
-      { protocol: "TCP", port: 53 },
-    ]);
-    expect(egress[2]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    expect(egress[1]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    expect(egress).toHaveLength(2);
 
     const queryPolicy = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "jaeger-ui-jaeger-query");
     expect(queryPolicy.spec).toEqual({
@@ -229,5 +232,18 @@ describe("JaegerQueryAccess", () => {
       policyTypes: ["Ingress"],
       ingress: [{ from: [{ podSelector: { matchLabels: PROXY_PODS } }], ports: [{ protocol: "TCP", port: 16686 }] }],
     });
+  });
+
+  it("follows Jaeger's base path and the Jaeger component's query Service and pods", async () => {
+    const jaegerQuery = { host: "jaeger.observability.svc.cluster.local", podLabels: { app: "jaeger-query" } };
+    const { resources, uiUrl } = await declare(NGINX, { basePath: "/jaeger", jaegerQuery });
+    expect(uiUrl).toBe("https://jaeger.dev.order-tracing.internal/jaeger/");
+    const toml: string = one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy").data[
+      "oauth2-proxy.cfg"
+    ];
+    expect(toml.split("\n")).toContain('api_routes = ["^/jaeger/api/"]');
+    expect(toml.split("\n")).toContain('upstreams = ["http://jaeger.observability.svc.cluster.local:16686/"]');
+    const queryPolicy = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "jaeger-ui-jaeger-query");
+    expect(queryPolicy.spec.podSelector).toEqual({ matchLabels: { app: "jaeger-query" } });
   });
 });

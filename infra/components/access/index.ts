@@ -22,6 +22,8 @@ export interface JaegerQueryAccessArgs {
    * the Jaeger part of infra/topology.ts.
    */
   jaegerQuery?: { host: string; podLabels: Record<string, string> };
+  /** Jaeger's base path (`jaeger.basePath`); default `/`. */
+  basePath?: string;
 }
 
 const COMPONENT = "access";
@@ -38,6 +40,7 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
   constructor(name: string, args: JaegerQueryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("order-tracing:access:JaegerQueryAccess", name, {}, opts);
     const { access, namespace } = args;
+    const basePath = args.basePath ?? "/";
     const jaegerQuery = args.jaegerQuery ?? {
       host: serviceHost(PARTS.jaeger, namespace),
       podLabels: selectorLabels(PARTS.jaeger),
@@ -69,8 +72,9 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
     const proxyConfig = renderOAuth2ProxyConfig(
       buildOAuth2ProxyConfig({
         listenAddress: `0.0.0.0:${PORTS.oauth2Proxy}`,
-        publicUrl: jaegerUiUrl(access),
+        publicUrl: `https://${access.host}`,
         upstreamUrl: `http://${jaegerQuery.host}:${PORTS.jaegerQueryHttp}/`,
+        basePath,
         oidc: access.oidc,
         secureCookies: true,
       }),
@@ -145,7 +149,7 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
       child,
     );
 
-    this.uiUrl = pulumi.output(jaegerUiUrl(access));
+    this.uiUrl = pulumi.output(jaegerUiUrl(access, basePath));
     this.registerOutputs({ uiUrl: this.uiUrl });
   }
 }

@@ -76,7 +76,7 @@ export function buildJaegerUiIngress(access: AccessConfig, backend: IngressBacke
   };
 }
 
-/** The URL people open. */
-export function jaegerUiUrl(access: Pick<AccessConfig, "host">): string {
-  return `https://${access.host}/`;
+/** The URL people open: the UI host and Jaeger's base path (`/` or a prefix such as `/jaeger`). */
+export function jaegerUiUrl(access: Pick<AccessConfig, "host">, basePath = "/"): string {
+  return `https://${access.host}${basePath.replace(/\/+$/, "")}/`;
 }

@@ -5,12 +5,6 @@ import { PORTS } from "../../topology";
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-/** Cluster DNS as EKS, kubeadm and GKE run it: CoreDNS pods labelled k8s-app=kube-dns in kube-system. */
-const CLUSTER_DNS_PEER: NetworkPolicyPeer = {
-  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-};
-
 export interface AccessPolicyParts {
   /** Labels of the oauth2-proxy pods. */
   proxyPods: Record<string, string>;
@@ -24,7 +18,8 @@ export interface AccessPolicyParts {
 
 /**
  * The proxy's own policy: only the ingress controller may connect to it, and it may connect only to
- * Jaeger query, cluster DNS and the identity provider.
+ * Jaeger query and the identity provider (cluster DNS is open to every pod of the namespace by its
+ * default-deny policy, infra/network/pipeline-policies.ts).
  */
 export function buildProxyNetworkPolicy(parts: AccessPolicyParts): NetworkPolicySpec {
   const from: NetworkPolicyPeer[] =
@@ -44,13 +39,6 @@ export function buildProxyNetworkPolicy(parts: AccessPolicyParts): NetworkPolicy
       {
         to: [{ podSelector: { matchLabels: parts.jaegerQueryPods } }],
         ports: [{ protocol: "TCP", port: PORTS.jaegerQueryHttp }],
-      },
-      {
-        to: [CLUSTER_DNS_PEER],
-        ports: [
-          { protocol: "UDP", port: PORTS.dns },
-          { protocol: "TCP", port: PORTS.dns },
-        ],
       },
       {
         to: parts.identityProvider.cidrs.map((cidr) => ({ ipBlock: { cidr } })),

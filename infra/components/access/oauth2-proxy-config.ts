@@ -22,8 +22,10 @@ export interface OAuth2ProxySettings {
   listenAddress: string;
   /** The URL people open, without a trailing slash, e.g. `https://jaeger.internal.example.com`. */
   publicUrl: string;
-  /** Jaeger query's HTTP base URL (UI and API). */
+  /** Jaeger query's HTTP address; paths pass through unchanged. */
   upstreamUrl: string;
+  /** Jaeger's base path (`jaeger.basePath`): `/`, or a prefix such as `/jaeger`. */
+  basePath: string;
   oidc: {
     issuerUrl: string;
     clientId: string;
@@ -49,6 +51,7 @@ export interface OAuth2ProxyConfig {
   client_id: string;
   redirect_url: string;
   scope: string;
+  code_challenge_method: "S256";
   oidc_groups_claim: string;
   allowed_groups: string[];
   email_domains: string[];
@@ -85,6 +88,8 @@ export function buildOAuth2ProxyConfig(settings: OAuth2ProxySettings): OAuth2Pro
     client_id: settings.oidc.clientId,
     redirect_url: `${publicUrl}${OAUTH2_PROXY_PATHS.callback}`,
     scope: settings.oidc.scopes.join(" "),
+    // PKCE on top of the client secret (RFC 9700): a stolen authorization code is useless.
+    code_challenge_method: "S256",
     oidc_groups_claim: settings.oidc.groupsClaim,
     // The support role: a signed-in user outside these groups gets 403 and never reaches Jaeger.
     allowed_groups: settings.oidc.allowedGroups,
@@ -92,7 +97,7 @@ export function buildOAuth2ProxyConfig(settings: OAuth2ProxySettings): OAuth2Pro
     email_domains: ["*"],
     upstreams: [settings.upstreamUrl.endsWith("/") ? settings.upstreamUrl : `${settings.upstreamUrl}/`],
     // Jaeger UI's XHR calls get 401 instead of a redirect to the identity provider.
-    api_routes: ["^/api/"],
+    api_routes: [`^${settings.basePath.replace(/\/+$/, "")}/api/`],
     skip_provider_button: true,
     cookie_secure: settings.secureCookies,
     cookie_httponly: true,
