@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../sandbox/process";
 import { REPO, run } from "../../test/support/project";
 import type { ReportJson } from "./format";
 import { fetchWindow } from "./jaeger-client";
@@ -63,11 +65,14 @@ describe("order-tracing report against Jaeger v2", () => {
   });
 
   it("says when Jaeger cannot be reached or the URL is wrong", async () => {
-    const unreachable = await run(process.execPath, [BIN, "report", "--jaeger-url", "http://127.0.0.1:9"], {
+    const closedPort = await freePort();
+    const unreachable = await run(process.execPath, [BIN, "report", "--jaeger-url", `http://127.0.0.1:${closedPort}`], {
       cwd: REPO,
     });
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/cannot reach Jaeger query at http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/);
+    expect(unreachable.stderr).toContain(
+      `cannot reach Jaeger query at http://127.0.0.1:${closedPort}: connect ECONNREFUSED`,
+    );
     const badUrl = await run(process.execPath, [BIN, "report", "--jaeger-url", "127.0.0.1:16686"], { cwd: REPO });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain("--jaeger-url: expected an http:// or https:// URL");
@@ -190,6 +195,35 @@ describe("order-tracing report against Jaeger v2", () => {
     expect(legacy.traces).toBe(v3.traces);
     expect(legacy.spans).toHaveLength(v3.spans.length);
     expect(buildReport(legacy.spans, options)).toEqual(buildReport(v3.spans, options));
+  });
+
+  it("gives the same report from the report image's compiled entry (cli/report/Dockerfile)", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "order-tracing-report-image-"));
+    try {
+      const tsc = await run(
+        process.execPath,
+        [
+          path.join(REPO, "node_modules", "typescript", "bin", "tsc"),
+          "-p",
+          "cli/report/tsconfig.image.json",
+          "--outDir",
+          out,
+        ],
+        { cwd: REPO },
+      );
+      expect(tsc.stdout + tsc.stderr).toBe("");
+      const fromImage = await run(
+        process.execPath,
+        [path.join(out, "standalone.js"), "report", "--jaeger-url", jaeger.queryUrl, "--format", "json"],
+        { cwd: out },
+      );
+      expect(fromImage.code).toBe(0);
+      const fromCli = await report("--format", "json");
+      // Stuck durations move with the clock between the runs; the JSON carries only their start.
+      expect(JSON.parse(fromImage.stdout)).toEqual(JSON.parse(fromCli.stdout));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("prints an aligned table, worst status first, with the stuck orders", async () => {
