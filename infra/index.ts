@@ -11,6 +11,7 @@ import { OIDC_CLIENT_SECRET_KEY } from "./config/access";
 import { STORAGE_PASSWORD_KEY } from "./config/storage";
 import { storageReach, TraceStorage } from "./components/trace-storage";
 import { Jaeger } from "./components/jaeger";
+import { CollectorGateway } from "./components/collector";
 
 const allConfig = pulumi.runtime.allConfig();
 const config = parseStackConfig(
@@ -58,6 +59,14 @@ const jaeger = new Jaeger(
   { providers: { kubernetes: provider }, dependsOn: [namespace] },
 );
 
+// Every instrumented service sends OTLP here: probe spans dropped, pods identified, personal data
+// scrubbed, traces tail-sampled, then exported to Jaeger.
+const collector = new CollectorGateway(
+  "otel-collector",
+  { namespace: config.namespace, collector: config.collector },
+  { providers: { kubernetes: provider }, dependsOn: [namespace] },
+);
+
 const orderReport = config.report
   ? new OrderReportCronJob(
       "order-report",
@@ -74,8 +83,6 @@ const access = config.access
         namespace: config.namespace,
         access: config.access,
         oidcClientSecret: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(OIDC_CLIENT_SECRET_KEY),
-        jaegerQuery: jaeger.query,
-        basePath: config.jaeger.basePath,
       },
       { providers: { kubernetes: provider }, dependsOn: [namespace] },
     )
@@ -91,6 +98,8 @@ const instrumentation = new InstrumentedDeployments(
 export const tracingNamespace = namespace.name;
 export const jaegerQueryUrl = jaeger.queryUrl;
 export const jaegerOtlpEndpoint = jaeger.otlpEndpoint;
+/** OTEL_EXPORTER_OTLP_ENDPOINT of the instrumented services (OTLP gRPC). */
+export const otlpEndpoint = collector.otlpGrpcEndpoint;
 export const retentionCronJob = storage.cronJobName;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
