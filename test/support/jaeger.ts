@@ -1,0 +1,134 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { renderJaegerConfig, type JaegerConfigDocument, type JaegerPorts } from "../../infra/jaeger/config";
+import { freePorts, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
+import { REPO } from "./project";
+import { run } from "./project";
+
+/** A Go tool that tools/build.sh builds into .tools/bin; built (or reused from the cache) when missing. */
+export function toolBinary(tool: "jaeger" | "jaeger-es-index-cleaner"): string {
+  const binary = path.join(REPO, ".tools", "bin", tool);
+  if (!existsSync(binary)) {
+    execFileSync("bash", [path.join(REPO, "tools", "build.sh"), tool], { stdio: "inherit", timeout: 1_800_000 });
+  }
+  return binary;
+}
+
+/** Free loopback ports for every listener of one Jaeger. */
+export async function loopbackJaegerPorts(): Promise<JaegerPorts> {
+  const [otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc] = await freePorts(6);
+  return { otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc };
+}
+
+export interface RunningJaeger {
+  process: ManagedProcess;
+  configFile: string;
+  stop(): Promise<void>;
+}
+
+/** Writes the generated config to a file, runs `jaeger validate` on it, and returns the file. */
+export async function validatedConfigFile(document: JaegerConfigDocument, dir: string): Promise<string> {
+  const configFile = path.join(dir, "jaeger.yaml");
+  writeFileSync(configFile, renderJaegerConfig(document));
+  const validate = await run(toolBinary("jaeger"), ["validate", "--config", configFile], {
+    cwd: dir,
+    timeoutMs: 60_000,
+  });
+  if (validate.code !== 0) throw new Error(`jaeger validate failed:\n${validate.stdout}${validate.stderr}`);
+  return configFile;
+}
+
+/** Runs our built Jaeger with a generated config and waits until its health check reports OK. */
+export async function startJaeger(document: JaegerConfigDocument, healthPort: number): Promise<RunningJaeger> {
+  const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-jaeger-"));
+  const configFile = await validatedConfigFile(document, dir);
+  const jaeger = startProcess({
+    name: "jaeger",
+    command: toolBinary("jaeger"),
+    args: ["--config", configFile],
+    logDir: dir,
+  });
+  const stop = async () => {
+    await jaeger.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttp(`http://${LOOPBACK}:${healthPort}/status`, { process: jaeger, timeoutMs: 120_000 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: jaeger, configFile, stop };
+}
+
+/** One span of an order, as an OTLP/HTTP JSON export request (fake, PII-free values). */
+export function orderSpan(options: {
+  traceId: string;
+  spanId: string;
+  name: string;
+  orderId: string;
+  startMs: number;
+}) {
+  const start = BigInt(options.startMs) * 1_000_000n;
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "shop" } }] },
+        scopeSpans: [
+          {
+            scope: { name: "order-tracing-test" },
+            spans: [
+              {
+                traceId: options.traceId,
+                spanId: options.spanId,
+                name: options.name,
+                kind: 2,
+                startTimeUnixNano: String(start),
+                endTimeUnixNano: String(start + 25_000_000n),
+                attributes: [
+                  { key: "order.id", value: { stringValue: options.orderId } },
+                  { key: "http.request.method", value: { stringValue: "POST" } },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Posts an OTLP/HTTP JSON export request and fails on anything but 2xx. */
+export async function sendOtlp(otlpHttpPort: number, request: unknown): Promise<void> {
+  const response = await fetch(`http://${LOOPBACK}:${otlpHttpPort}/v1/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  if (!response.ok) throw new Error(`OTLP export failed: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** GETs a JSON document, retrying until `accept` holds or the time is up (storage writes are batched). */
+export async function pollJson<T>(
+  url: string,
+  accept: (status: number, body: T | undefined) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ status: number; body: T | undefined }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url);
+    const text = await response.text();
+    let body: T | undefined;
+    try {
+      body = JSON.parse(text) as T;
+    } catch {
+      body = undefined;
+    }
+    if (accept(response.status, body)) return { status: response.status, body };
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${url}: last HTTP ${response.status} ${text.slice(0, 300)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
