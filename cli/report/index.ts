@@ -1,33 +1,8 @@
-import { formatDuration } from "./duration";
 import { reportJson, reportTable } from "./format";
-import { type FetchProgress, fetchWindow, JaegerQueryError } from "./jaeger-client";
+import { fetchWindow, JaegerQueryError } from "./jaeger-client";
 import { buildReport } from "./lifecycle";
 import { parseReportArgs, REPORT_USAGE, UsageError } from "./options";
-
-/** Progress on stderr: redrawn in place on a terminal, a line every few seconds in a log. */
-function progressReporter(stream: NodeJS.WriteStream): { update(p: FetchProgress): void; done(): void } {
-  const startedAt = Date.now();
-  const interactive = stream.isTTY === true;
-  const intervalMs = interactive ? 200 : 5_000;
-  let lastAt = startedAt;
-  let shown = false;
-  return {
-    update(p) {
-      const now = Date.now();
-      // Quick queries stay silent; only a query that takes a while reports how far it got.
-      if (now - startedAt < 1_000 || now - lastAt < intervalMs) return;
-      lastAt = now;
-      shown = true;
-      const line =
-        `reading Jaeger: ${p.requests} searches, ${p.traces} traces, ${p.pendingWindows} windows to go ` +
-        `(${formatDuration(now - startedAt)}; last service ${p.service})`;
-      stream.write(interactive ? `\r\x1b[2K${line}` : `${line}\n`);
-    },
-    done() {
-      if (shown && interactive) stream.write("\r\x1b[2K");
-    },
-  };
-}
+import { progressReporter } from "./progress";
 
 async function run(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {

@@ -95,8 +95,9 @@ describe("order-tracing report against Jaeger v2", () => {
       .toBe(traceIds.size);
 
     const result = await report("--since", "24h", "--stuck-after", "30m", "--format", "json");
-    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+    // stderr carries only progress lines (a slow machine may take long enough to get one).
+    expect(result.stderr.split("\n").filter((line) => line && !line.startsWith("reading Jaeger: "))).toEqual([]);
     const json = JSON.parse(result.stdout) as ReportJson;
     if (SAMPLE_DIR) {
       mkdirSync(SAMPLE_DIR, { recursive: true });
