@@ -1,6 +1,11 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, StackConfigErrors } from "./index";
+import { readAccessConfig } from "./access";
 import { privateCidr } from "./cidr";
+import { ConfigReader } from "./read";
 
 /** A complete nginx access section, as in Pulumi.dev.yaml. */
 const NGINX_ACCESS = {
@@ -172,6 +177,44 @@ describe("order-tracing:access", () => {
     expect(problemsOf("dev", SECRET)).toEqual([
       "order-tracing:oidcClientSecret: set, but order-tracing:access is not configured; set both or neither",
     ]);
+  });
+});
+
+describe("the stack files", () => {
+  it("Pulumi.dev.yaml configures the access path, its client secret encrypted", () => {
+    const file = path.resolve(__dirname, "..", "..", "Pulumi.dev.yaml");
+    const doc = yaml.load(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    const secret = doc.config["order-tracing:oidcClientSecret"] as { secure?: string };
+    expect(secret.secure).toMatch(/^v1:/);
+    const read = new ConfigReader(
+      { access: doc.config["order-tracing:access"], oidcClientSecret: secret },
+      new Set(["oidcClientSecret"]),
+    );
+    const access = readAccessConfig(read);
+    expect(read.errors).toEqual([]);
+    expect(access?.ingress.controller).toBe("nginx");
+    expect(access?.oidc.allowedGroups).toEqual(["support"]);
+  });
+});
+
+describe("the stack files (prod)", () => {
+  it("Pulumi.prod.yaml's commented ALB access block is valid once uncommented and the secret is set", () => {
+    const text = readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8");
+    const start = text.indexOf("  # order-tracing:access:");
+    expect(start).toBeGreaterThan(0);
+    const block = text
+      .slice(start)
+      .split("\n")
+      .filter((line) => line.startsWith("  # "))
+      .map((line) => line.slice(4))
+      .join("\n");
+    const read = new ConfigReader(
+      { access: (yaml.load(block) as Record<string, unknown>)["order-tracing:access"], oidcClientSecret: "set" },
+      new Set(["oidcClientSecret"]),
+    );
+    const access = readAccessConfig(read);
+    expect(read.errors).toEqual([]);
+    expect(access?.ingress).toEqual({ controller: "alb", className: "alb" });
   });
 });
 

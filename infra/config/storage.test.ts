@@ -25,10 +25,13 @@ const AWS = {
   },
 };
 
-function stackFile(stack: string): Record<string, unknown> {
+/** A stack file's config and its secret keys (`{ secure: … }` values), as pulumi passes them. */
+function stackFile(stack: string): [Record<string, unknown>, Set<string>] {
   const file = path.resolve(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
   const doc = yaml.load(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^order-tracing:/, ""), v]));
+  const entries = Object.entries(doc.config).map(([k, v]) => [k.replace(/^order-tracing:/, ""), v] as const);
+  const secure = entries.filter(([, v]) => typeof v === "object" && v !== null && "secure" in v).map(([k]) => k);
+  return [Object.fromEntries(entries), new Set(secure)];
 }
 
 describe("storage config", () => {
@@ -45,10 +48,10 @@ describe("storage config", () => {
   });
 
   it("reads the dev stack as one small node with short retention, and prod as three nodes with replicas", () => {
-    const dev = parseStackConfig("dev", stackFile("dev"));
+    const dev = parseStackConfig("dev", ...stackFile("dev"));
     expect(dev.storage.backend).toMatchObject({ kind: "elasticsearch", nodes: 1 });
     expect(dev.storage.retention.days).toBeLessThanOrEqual(7);
-    const prod = parseStackConfig("prod", stackFile("prod"));
+    const prod = parseStackConfig("prod", ...stackFile("prod"));
     expect(prod.storage.backend).toMatchObject({ kind: "elasticsearch", nodes: 3 });
     expect(prod.storage.index.replicas).toBe(1);
     expect(prod.storage.retention.days).toBeGreaterThan(dev.storage.retention.days);
