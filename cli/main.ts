@@ -12,6 +12,7 @@ export interface Command {
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   report: async () => (await import("./report")).command,
+  local: async () => (await import("./local")).command,
 };
 
 function usage(): string {

@@ -1,0 +1,248 @@
+/**
+ * `order-tracing local up [--json] | down | scenario <name> [--json]` (../shared/DESIGN.md,
+ * "Command line"): the local sandbox of the whole order path and its trace pipeline.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import type { Command } from "../main";
+import { stopPid } from "../../sandbox/process";
+import { controlClient } from "./control";
+import { endpointsJson, type SandboxEndpoints } from "./endpoints";
+import { DEFAULT_SANDBOX_DIR, REPO, checkPrerequisites } from "./paths";
+import { SCENARIOS, isScenario, runScenario, tracesLink, type ScenarioResult } from "./scenarios";
+import { readState, removeState, stillRunning, type SandboxState } from "./state";
+import { supervise } from "./supervisor";
+
+const USAGE = `usage:
+  order-tracing local up [--json] [--dir DIR]      start the sandbox (RabbitMQ, S3, collector, Jaeger, Shop, CRM, MES)
+  order-tracing local scenario <name> [--json] [--dir DIR]
+                                                   drive orders through it: ${SCENARIOS.join(", ")}
+  order-tracing local down [--dir DIR]             stop everything \`up\` started
+
+DIR defaults to $ORDER_TRACING_SANDBOX_DIR or .sandbox/ in the repository; it holds the state file,
+the generated configs and every log (DIR/logs).`;
+
+/** RabbitMQ alone takes tens of seconds to boot on 2 busy cores. */
+const UP_TIMEOUT_MS = 300_000;
+const DOWN_GRACE_MS = 120_000;
+const POLL_MS = 250;
+
+interface Options {
+  json: boolean;
+  dir: string;
+  positional: string[];
+}
+
+function parse(args: string[]): Options | string {
+  const options: Options = {
+    json: false,
+    dir: process.env.ORDER_TRACING_SANDBOX_DIR || DEFAULT_SANDBOX_DIR,
+    positional: [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--json") options.json = true;
+    else if (arg === "--dir") {
+      const value = args[++i];
+      if (!value) return "--dir needs a folder";
+      options.dir = value;
+    } else if (arg.startsWith("--dir=")) options.dir = arg.slice("--dir=".length);
+    else if (arg.startsWith("-")) return `unknown option ${arg}`;
+    else options.positional.push(arg);
+  }
+  options.dir = path.resolve(options.dir);
+  return options;
+}
+
+export const command: Command = {
+  usage: USAGE,
+  async run(args) {
+    const [action, ...rest] = args;
+    const options = parse(rest);
+    if (typeof options === "string") {
+      console.error(`order-tracing local: ${options}\n\n${USAGE}`);
+      return 2;
+    }
+    switch (action) {
+      case "up":
+        return up(options);
+      case "down":
+        return down(options);
+      case "scenario":
+        return scenario(options);
+      case "supervise": // internal: the process `up` leaves running
+        return supervise(options.dir);
+      default:
+        console.error(action ? `order-tracing local: unknown action "${action}"\n\n${USAGE}` : USAGE);
+        return action === "--help" || action === "-h" ? 0 : 2;
+    }
+  },
+};
+
+function running(state: SandboxState | undefined): state is SandboxState {
+  return state !== undefined && stillRunning(state.supervisor);
+}
+
+async function up(options: Options): Promise<number> {
+  const existing = readState(options.dir);
+  if (running(existing) && existing.status === "ready" && existing.endpoints) {
+    if (!options.json) console.error(`the sandbox in ${options.dir} is already running`);
+    print(existing.endpoints, existing.logDir, options.json);
+    return 0;
+  }
+  if (running(existing)) {
+    console.error(`a sandbox in ${options.dir} is still starting (supervisor pid ${existing.supervisor.pid})`);
+    return 1;
+  }
+  // Leftovers of a sandbox whose supervisor died: stop them before starting anew.
+  if (existing) await stopRecorded(existing);
+  checkPrerequisites();
+
+  rmSync(options.dir, { recursive: true, force: true });
+  const logDir = path.join(options.dir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, "sandbox.log");
+  const log = openSync(logFile, "a");
+  const supervisor = spawn(
+    process.execPath,
+    [path.join(REPO, "bin", "order-tracing.js"), "local", "supervise", "--dir", options.dir],
+    { cwd: REPO, detached: true, stdio: ["ignore", log, log], env: process.env },
+  );
+  closeSync(log);
+  supervisor.unref();
+  if (!options.json) console.error(`starting the sandbox in ${options.dir} (logs: ${logDir})`);
+
+  const deadline = Date.now() + UP_TIMEOUT_MS;
+  for (;;) {
+    const state = readState(options.dir);
+    if (state?.status === "ready" && state.endpoints) {
+      print(state.endpoints, state.logDir, options.json);
+      return 0;
+    }
+    const exited = supervisor.exitCode !== null || supervisor.signalCode !== null;
+    if (state?.status === "failed" || exited || Date.now() > deadline) {
+      const why = state?.error ?? (exited ? "the supervisor exited" : `not ready after ${UP_TIMEOUT_MS / 1000} s`);
+      console.error(`order-tracing local up: ${why}\n--- ${logFile} (last lines) ---\n${tail(logFile, 30)}`);
+      if (supervisor.pid !== undefined) await stopPid(supervisor.pid, DOWN_GRACE_MS);
+      if (state) await stopRecorded(state);
+      removeState(options.dir);
+      return 1;
+    }
+    await delay(POLL_MS);
+  }
+}
+
+async function down(options: Options): Promise<number> {
+  const state = readState(options.dir);
+  if (!state) {
+    console.error(`no sandbox state in ${options.dir}: nothing to stop`);
+    return 0;
+  }
+  const stopped = await stopRecorded(state);
+  removeState(options.dir);
+  console.error(`sandbox stopped (${stopped} processes); logs kept in ${state.logDir}`);
+  return 0;
+}
+
+/**
+ * Stops the supervisor (which stops its children gracefully), then any recorded process that is
+ * still the same process: never a pid the kernel has reused for something else.
+ */
+async function stopRecorded(state: SandboxState): Promise<number> {
+  let stopped = 0;
+  if (stillRunning(state.supervisor)) {
+    process.kill(state.supervisor.pid, "SIGTERM");
+    const deadline = Date.now() + DOWN_GRACE_MS;
+    while (stillRunning(state.supervisor) && Date.now() < deadline) await delay(POLL_MS);
+    if (stillRunning(state.supervisor)) process.kill(state.supervisor.pid, "SIGKILL");
+    stopped++;
+  }
+  for (const identity of state.processes) {
+    if (!stillRunning(identity)) continue;
+    await stopPid(identity.pid);
+    stopped++;
+  }
+  return stopped;
+}
+
+async function scenario(options: Options): Promise<number> {
+  const [name, ...extra] = options.positional;
+  if (!name || !isScenario(name) || extra.length > 0) {
+    console.error(`order-tracing local scenario: expected one of ${SCENARIOS.join(", ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const state = readState(options.dir);
+  if (!running(state) || state.status !== "ready" || !state.endpoints || !state.control) {
+    console.error(`no sandbox is running in ${options.dir}; start it with \`order-tracing local up\``);
+    return 1;
+  }
+  const endpoints = state.endpoints;
+  const result = await runScenario(name, {
+    endpoints,
+    control: controlClient(state.control),
+    progress: (line) => console.error(`  ${line}`),
+  });
+  if (options.json) {
+    console.log(
+      JSON.stringify({
+        ...result,
+        orders: result.orders.map((order) => ({ ...order, traces: tracesLink(endpoints.jaegerQuery, order.orderId) })),
+      }),
+    );
+  } else {
+    console.log(scenarioTable(result, endpoints));
+  }
+  return result.ok ? 0 : 1;
+}
+
+function scenarioTable(result: ScenarioResult, endpoints: SandboxEndpoints): string {
+  const rows = [["ORDER", "MATERIAL", "STATUS", "EXPECTED", "WHAT HAPPENED"]];
+  for (const order of result.orders)
+    rows.push([order.orderId, order.material, order.status, order.expected, order.note]);
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd(),
+  );
+  return [
+    `scenario ${result.scenario}: ${result.description}`,
+    ...lines,
+    "",
+    "traces:",
+    ...result.orders.map((order) => `  ${order.orderId}  ${tracesLink(endpoints.jaegerQuery, order.orderId)}`),
+    result.ok ? "every order ended where the scenario expects" : "NOT every order ended where the scenario expects",
+  ].join("\n");
+}
+
+function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void {
+  if (json) {
+    console.log(endpointsJson(endpoints));
+    return;
+  }
+  console.log(
+    [
+      "the sandbox is running:",
+      `  Shop API       ${endpoints.shop}`,
+      `  CRM API        ${endpoints.crm}`,
+      `  MES API        ${endpoints.mes}`,
+      `  Jaeger UI/API  ${endpoints.jaegerQuery}`,
+      `  OTLP gRPC      ${endpoints.otlpGrpc}`,
+      `  S3             ${endpoints.s3.endpoint} (bucket ${endpoints.s3.bucket})`,
+      `  RabbitMQ       ${endpoints.amqp}`,
+      `  logs           ${logDir}`,
+      "next: order-tracing local scenario happy   ·   order-tracing local down",
+    ].join("\n"),
+  );
+}
+
+function tail(file: string, lines: number): string {
+  if (!existsSync(file)) return "(no log)";
+  return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

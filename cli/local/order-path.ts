@@ -1,0 +1,97 @@
+/**
+ * A small client of the reference order system's HTTP APIs (../shared/DESIGN.md, "Reference order
+ * system HTTP API"), for the scenarios: what a customer, a CRM operator and an MES operator do.
+ */
+import type { SandboxEndpoints } from "./endpoints";
+
+export interface OrderRequest {
+  customer: { name: string; email: string; phone: string; address: string };
+  model: { fileName: string; content: string };
+  material: string;
+  quantity: number;
+}
+
+export interface StatusView {
+  orderId: string;
+  status: string;
+  statusChangedAt: string;
+}
+
+export interface Answer {
+  httpStatus: number;
+  body: Record<string, unknown>;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const POLL_INTERVAL_MS = 200;
+
+async function call(method: "GET" | "POST", url: string, body?: unknown): Promise<Answer> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { error: text.slice(0, 200) };
+  }
+  return { httpStatus: response.status, body: parsed };
+}
+
+export class OrderPath {
+  constructor(private readonly endpoints: Pick<SandboxEndpoints, "shop" | "crm" | "mes">) {}
+
+  /** A customer places an order in the shop; returns the new order's id. */
+  async placeOrder(order: OrderRequest): Promise<string> {
+    const answer = await call("POST", `${this.endpoints.shop}/orders`, order);
+    const orderId = answer.body.orderId;
+    if (answer.httpStatus !== 201 || typeof orderId !== "string") {
+      throw new Error(`the shop refused the order: HTTP ${answer.httpStatus} ${String(answer.body.error ?? "")}`);
+    }
+    return orderId;
+  }
+
+  approve(orderId: string): Promise<Answer> {
+    return call("POST", `${this.endpoints.crm}/orders/${orderId}/approve`);
+  }
+
+  startProduction(orderId: string): Promise<Answer> {
+    return call("POST", `${this.endpoints.mes}/orders/${orderId}/start`);
+  }
+
+  completeProduction(orderId: string): Promise<Answer> {
+    return call("POST", `${this.endpoints.mes}/orders/${orderId}/complete`);
+  }
+
+  ship(orderId: string): Promise<Answer> {
+    return call("POST", `${this.endpoints.crm}/orders/${orderId}/ship`);
+  }
+
+  deliver(orderId: string): Promise<Answer> {
+    return call("POST", `${this.endpoints.crm}/orders/${orderId}/deliver`);
+  }
+
+  /** The order's status as the customer sees it (the shop asks CRM). */
+  async status(orderId: string): Promise<StatusView> {
+    const answer = await call("GET", `${this.endpoints.shop}/orders/${orderId}`);
+    if (answer.httpStatus !== 200)
+      throw new Error(`the shop does not know order ${orderId} (HTTP ${answer.httpStatus})`);
+    return answer.body as unknown as StatusView;
+  }
+
+  /** CRM's view of the order, polled until it reaches `status` or `timeoutMs` passes. */
+  async waitForStatus(orderId: string, status: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let current = "";
+    for (;;) {
+      const answer = await call("GET", `${this.endpoints.crm}/orders/${orderId}`);
+      current = String(answer.body.status ?? `HTTP ${answer.httpStatus}`);
+      if (current === status || Date.now() > deadline) return current;
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    }
+  }
+}

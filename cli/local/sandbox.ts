@@ -1,0 +1,226 @@
+/**
+ * The local sandbox, in process: RabbitMQ, an S3-compatible server, our collector and Jaeger v2
+ * running the configs that infra/ generates for the dev stack, and Shop, CRM and MES started with
+ * the instrumentation bundle exactly as the injection loads it. Everything on loopback, on free
+ * ports, with its logs in one folder. `local up` runs this inside a supervisor process (supervisor.ts);
+ * tests may run it directly.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { startRabbitMq, type RabbitMq } from "../../sandbox/rabbitmq";
+import { SANDBOX_S3_CREDENTIALS, SANDBOX_S3_REGION, startS3Server, type S3Server } from "../../sandbox/s3";
+import {
+  LOOPBACK,
+  freePorts,
+  startProcess,
+  waitForHttp,
+  waitForPort,
+  type ManagedProcess,
+} from "../../sandbox/process";
+import { configKey, type StackConfig } from "../../infra/config";
+import type { InstrumentedService } from "../../infra/config/instrumentation";
+import { SANDBOX_SERVICES, type SandboxEndpoints, type SandboxService } from "./endpoints";
+import { BUNDLE_DIR, ORDER_SYSTEM_DIR, REPO, TOOLS_BIN, checkPrerequisites } from "./paths";
+import { SANDBOX_STACK, localPipeline, readDevStack, type LocalPipeline } from "./pipeline";
+import { injectionTarget, localServiceEnv } from "./service-env";
+import type { ProcessIdentity } from "./state";
+import { identify } from "./state";
+
+/** How long a service may take to listen (CRM and MES first connect to the broker). */
+const SERVICE_START_TIMEOUT_MS = 60_000;
+const PIPELINE_START_TIMEOUT_MS = 60_000;
+
+export interface SandboxOptions {
+  /** The sandbox's folder: configs, data and `logs/` (best empty: `local up` empties it). */
+  dir: string;
+}
+
+/** What a scenario may do to the running sandbox besides calling the services. */
+export interface SandboxControl {
+  stopService(name: SandboxService): Promise<void>;
+  startService(name: SandboxService): Promise<void>;
+  /** Stops the broker and starts it again on the same port and data: a broker restart. */
+  restartBroker(): Promise<void>;
+}
+
+export interface RunningSandbox extends SandboxControl {
+  endpoints: SandboxEndpoints;
+  logDir: string;
+  /** Every running process-group leader the sandbox started. */
+  processes(): ProcessIdentity[];
+  stop(): Promise<void>;
+}
+
+/** The service entry points in examples/order-system/dist. */
+const ENTRY: Record<SandboxService, string> = { shop: "dist/shop.js", crm: "dist/crm.js", mes: "dist/mes.js" };
+
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  checkPrerequisites();
+  const dir = path.resolve(options.dir);
+  const logDir = path.join(dir, "logs");
+  const configDir = path.join(dir, "config");
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(configDir, { recursive: true });
+
+  const stack = readDevStack(REPO);
+  const instrumented = sandboxServices(stack);
+  const started: Array<{ stop(): Promise<unknown> }> = [];
+  const pipelineProcesses: ManagedProcess[] = [];
+  const services = new Map<SandboxService, ManagedProcess>();
+  let rabbit: RabbitMq | undefined;
+  let s3: S3Server | undefined;
+
+  const stopAll = async (): Promise<void> => {
+    // Services first, so their last spans still reach the collector; the broker last but one.
+    await Promise.all([...services.values()].map((p) => p.stop()));
+    services.clear();
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+    started.length = 0;
+  };
+
+  try {
+    const pipeline = await localPipeline(stack, dir);
+    const [, s3Server, rabbitMq] = await Promise.all([
+      startPipeline(pipeline, configDir, logDir, pipelineProcesses, started),
+      startS3Server({ logDir }),
+      startRabbitMq({ workDir: path.join(dir, "rabbitmq"), logDir }),
+    ]);
+    s3 = s3Server;
+    rabbit = rabbitMq;
+    started.push(s3Server, rabbitMq);
+
+    const [shopPort, crmPort, mesPort] = await freePorts(3);
+    const ports: Record<SandboxService, number> = { shop: shopPort, crm: crmPort, mes: mesPort };
+    const url = (service: SandboxService): string => `http://${LOOPBACK}:${ports[service]}`;
+    const endpoints: SandboxEndpoints = {
+      shop: url("shop"),
+      crm: url("crm"),
+      mes: url("mes"),
+      jaegerQuery: pipeline.jaegerQuery,
+      otlpGrpc: pipeline.otlpGrpc,
+      s3: { endpoint: s3Server.endpoint, bucket: s3Server.bucket, ...SANDBOX_S3_CREDENTIALS },
+      amqp: rabbitMq.url,
+    };
+
+    const appEnv = (service: SandboxService): Record<string, string> => {
+      const storage = {
+        S3_ENDPOINT: endpoints.s3.endpoint,
+        MODELS_BUCKET: endpoints.s3.bucket,
+        AWS_REGION: SANDBOX_S3_REGION,
+        AWS_ACCESS_KEY_ID: endpoints.s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: endpoints.s3.secretAccessKey,
+      };
+      const own = { HOST: LOOPBACK, PORT: String(ports[service]) };
+      if (service === "shop") return { ...own, ...storage, CRM_URL: endpoints.crm };
+      if (service === "crm") return { ...own, AMQP_URL: endpoints.amqp };
+      return { ...own, ...storage, AMQP_URL: endpoints.amqp };
+    };
+    const envOf = (service: SandboxService): NodeJS.ProcessEnv => {
+      const target = injectionTarget(instrumented[service]);
+      return {
+        // Only what a container would have: no OTEL_* or NODE_OPTIONS leaking in from this shell.
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...localServiceEnv(target, appEnv(service), stack.instrumentation, {
+          bundleDir: BUNDLE_DIR,
+          otlpEndpoint: pipeline.otlpGrpc,
+        }),
+      };
+    };
+    const startService = async (service: SandboxService): Promise<void> => {
+      if (services.get(service)?.running()) return;
+      const child = startProcess({
+        name: service,
+        command: process.execPath,
+        args: [ENTRY[service]],
+        cwd: ORDER_SYSTEM_DIR,
+        env: envOf(service),
+        logDir,
+      });
+      services.set(service, child);
+      await waitForPort(ports[service], { process: child, timeoutMs: SERVICE_START_TIMEOUT_MS });
+    };
+    // CRM first: the shop registers orders there, and both CRM and MES declare the queues.
+    await startService("crm");
+    await Promise.all([startService("mes"), startService("shop")]);
+
+    return {
+      endpoints,
+      logDir,
+      processes: () => [
+        ...pipelineProcesses.filter((p) => p.running()).map((p) => identify(p.name, p.pid)),
+        ...(s3 ? [identify("gofakes3", s3.pid)] : []),
+        ...(rabbit ? rabbit.pids().map((pid, i) => identify(i === 0 ? "epmd" : "rabbitmq", pid)) : []),
+        ...[...services.values()].filter((p) => p.running()).map((p) => identify(p.name, p.pid)),
+      ],
+      stopService: async (service) => {
+        await services.get(service)?.stop();
+        services.delete(service);
+      },
+      startService,
+      restartBroker: async () => {
+        if (!rabbit) throw new Error("the broker is not running");
+        await rabbit.stopBroker();
+        await rabbit.startBroker();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * The stack's entries for Shop, CRM and MES: the sandbox instruments them exactly as the stack does,
+ * so the stack must list them (Pulumi.dev.yaml, `order-tracing:instrumentation.services`).
+ */
+function sandboxServices(stack: StackConfig): Record<SandboxService, InstrumentedService> {
+  const found = {} as Record<SandboxService, InstrumentedService>;
+  const missing: string[] = [];
+  for (const name of SANDBOX_SERVICES) {
+    const service = stack.instrumentation.services.find((s) => s.name === name);
+    if (service) found[name] = service;
+    else missing.push(name);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `${configKey("instrumentation")}.services of the ${SANDBOX_STACK} stack lists no ${missing.join(", ")}: ` +
+        "the sandbox instruments Shop, CRM and MES exactly as the stack does, so add them there",
+    );
+  }
+  return found;
+}
+
+async function startPipeline(
+  pipeline: LocalPipeline,
+  configDir: string,
+  logDir: string,
+  processes: ManagedProcess[],
+  started: Array<{ stop(): Promise<unknown> }>,
+): Promise<void> {
+  const jaegerConfig = path.join(configDir, "jaeger.yaml");
+  const collectorConfig = path.join(configDir, "collector.yaml");
+  writeFileSync(jaegerConfig, pipeline.jaegerYaml);
+  writeFileSync(collectorConfig, pipeline.collectorYaml);
+
+  const jaeger = startProcess({
+    name: "jaeger",
+    command: path.join(TOOLS_BIN, "jaeger"),
+    args: ["--config", jaegerConfig],
+    logDir,
+  });
+  processes.push(jaeger);
+  started.push(jaeger);
+  await waitForHttp(pipeline.jaegerReady, { process: jaeger, timeoutMs: PIPELINE_START_TIMEOUT_MS });
+
+  const collector = startProcess({
+    name: "collector",
+    command: path.join(TOOLS_BIN, "otelcol-ordertracing"),
+    args: ["--config", collectorConfig],
+    logDir,
+  });
+  processes.push(collector);
+  started.push(collector);
+  await waitForHttp(pipeline.collectorReady, { process: collector, timeoutMs: PIPELINE_START_TIMEOUT_MS });
+}
