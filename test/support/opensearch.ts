@@ -34,6 +34,17 @@ export function openSearchHome(): string {
   return output.trim().split("\n").pop()!;
 }
 
+/** A copy of a folder made of hard links where the file system allows it (instant), else a real copy. */
+function linkedCopy(from: string, to: string): string {
+  try {
+    execFileSync("cp", ["-al", from, to]);
+  } catch {
+    rmSync(to, { recursive: true, force: true });
+    cpSync(from, to, { recursive: true });
+  }
+  return to;
+}
+
 /** A Java 17+ home for OpenSearch: JAVA_HOME, else the `java` on PATH. */
 function javaHome(): string {
   if (process.env.JAVA_HOME) return process.env.JAVA_HOME;
@@ -46,8 +57,10 @@ function javaHome(): string {
  * waits until it answers. Security is off (the integ-test distribution carries no security plugin).
  */
 export async function startOpenSearch(): Promise<RunningOpenSearch> {
-  const home = openSearchHome();
   const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-opensearch-"));
+  const asRoot = process.getuid?.() === 0;
+  // As root, the unprivileged user cannot reach the tools cache under /root: run a linked copy.
+  const home = asRoot ? linkedCopy(openSearchHome(), path.join(dir, "home")) : openSearchHome();
   const conf = path.join(dir, "config");
   const data = path.join(dir, "data");
   const logs = path.join(dir, "logs");
@@ -64,7 +77,6 @@ export async function startOpenSearch(): Promise<RunningOpenSearch> {
   writeFileSync(path.join(conf, "jvm.options"), [...jvmOptions, "-Xms512m", "-Xmx512m", ""].join("\n"));
 
   const [httpPort, transportPort] = await freePorts(2);
-  const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     chmodSync(dir, 0o755);
     for (const owned of [dir, conf, data, logs]) chownSync(owned, NOBODY.uid, NOBODY.gid);
