@@ -53,6 +53,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? mkdtempSync(path.join(tmpdir(), "order-tracing-rabbitmq-"));
   const logDir = options.logDir ?? path.join(workDir, "logs");
+  mkdirSync(workDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const [amqpPort, distPort, epmdPort] = await freePorts(3);
 
