@@ -1,5 +1,6 @@
-import { parseCidr, privateCidr } from "./cidr";
+import { cidrBlock, privateCidr } from "./cidr";
 import type { ConfigReader } from "./read";
+import { checkedStringList, hasErrorsUnder, refuseUnknownFields } from "./sections";
 
 /** The two internal load balancers the Jaeger UI can sit behind (README "Access to the Jaeger UI"). */
 export const INGRESS_CONTROLLERS = ["nginx", "alb"] as const;
@@ -67,17 +68,11 @@ export function readAccessConfig(read: ConfigReader): AccessConfig | undefined {
       read.fail(OIDC_CLIENT_SECRET_KEY, "set, but order-tracing:access is not configured; set both or neither");
     return undefined;
   }
-  for (const [section, known] of Object.entries(FIELDS)) {
-    for (const field of read.fieldsOf(section) ?? []) {
-      if (!(known as readonly string[]).includes(field)) {
-        read.fail(`${section}.${field}`, `unknown key; known keys are ${known.join(", ")} (is it a typo?)`);
-      }
-    }
-  }
+  refuseUnknownFields(read, FIELDS);
 
   const host = required(read, "access.host", dnsName);
-  const officeCidrs = stringList(read, "access.officeCidrs", privateCidr);
-  const vpnCidrs = stringList(read, "access.vpnCidrs", privateCidr);
+  const officeCidrs = checkedStringList(read, "access.officeCidrs", privateCidr);
+  const vpnCidrs = checkedStringList(read, "access.vpnCidrs", privateCidr);
   if (officeCidrs.length + vpnCidrs.length === 0 && !hasErrorsUnder(read, "access.officeCidrs", "access.vpnCidrs")) {
     read.fail(
       "access.officeCidrs",
@@ -92,9 +87,9 @@ export function readAccessConfig(read: ConfigReader): AccessConfig | undefined {
     issuerUrl: required(read, "access.oidc.issuerUrl", httpsUrl),
     clientId: required(read, "access.oidc.clientId", token),
     groupsClaim: read.string("access.oidc.groupsClaim", "groups", token),
-    allowedGroups: stringList(read, "access.oidc.allowedGroups", nonEmpty, ["support"]),
-    scopes: stringList(read, "access.oidc.scopes", token, DEFAULT_SCOPES),
-    providerCidrs: stringList(read, "access.oidc.providerCidrs", anyCidr, ["0.0.0.0/0"]),
+    allowedGroups: checkedStringList(read, "access.oidc.allowedGroups", nonEmpty, ["support"]),
+    scopes: checkedStringList(read, "access.oidc.scopes", token, DEFAULT_SCOPES),
+    providerCidrs: checkedStringList(read, "access.oidc.providerCidrs", cidrBlock, ["0.0.0.0/0"]),
   };
   if (!oidc.scopes.includes("openid"))
     read.fail("access.oidc.scopes", `must include "openid", got ${JSON.stringify(oidc.scopes)}`);
@@ -113,7 +108,7 @@ export function readAccessConfig(read: ConfigReader): AccessConfig | undefined {
 function readProxyClients(read: ConfigReader, controller: IngressController): ProxyClients {
   const namespace = read.string("access.ingress.controllerNamespace", undefined, dnsLabel);
   const selector = read.string("access.ingress.controllerPodSelector", undefined, labelSelector);
-  const albSubnetCidrs = stringList(read, "access.ingress.albSubnetCidrs", privateCidr);
+  const albSubnetCidrs = checkedStringList(read, "access.ingress.albSubnetCidrs", privateCidr);
   if (controller === "alb") {
     if (namespace !== undefined || selector !== undefined) {
       read.fail(
@@ -185,35 +180,11 @@ function readTls(read: ConfigReader, controller: IngressController): UiTls {
   return { source: "secret", secretName: secretName ?? "jaeger-ui-tls", certManager };
 }
 
-/** A list of strings, each checked; errors name the item as `<key>[<index>]`. */
-function stringList(
-  read: ConfigReader,
-  key: string,
-  check: (v: string) => string | undefined,
-  fallback: string[] = [],
-): string[] {
-  const items = read.list(key);
-  if (items.length === 0) return hasErrorsUnder(read, key) ? [] : fallback;
-  const values: string[] = [];
-  items.forEach((item, index) => {
-    const problem = typeof item === "string" ? check(item) : `expected a string, got ${JSON.stringify(item)}`;
-    if (problem) read.fail(`${key}[${index}]`, problem);
-    else values.push(item as string);
-  });
-  return values;
-}
-
 function required(read: ConfigReader, key: string, check: (v: string) => string | undefined): string {
   const value = read.string(key, undefined, check);
   if (value === undefined && !hasErrorsUnder(read, key))
     read.fail(key, 'missing; see README "Access to the Jaeger UI"');
   return value ?? "";
-}
-
-function hasErrorsUnder(read: ConfigReader, ...keys: string[]): boolean {
-  return read.errors.some((e) =>
-    keys.some((k) => e.key === k || e.key.startsWith(`${k}.`) || e.key.startsWith(`${k}[`)),
-  );
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -253,12 +224,6 @@ function token(v: string): string | undefined {
 
 function nonEmpty(v: string): string | undefined {
   return v.trim() ? undefined : "expected a non-empty group name";
-}
-
-/** Egress to the identity provider may go anywhere (it is often a SaaS): any well-formed block. */
-function anyCidr(v: string): string | undefined {
-  const parsed = parseCidr(v);
-  return typeof parsed === "string" ? parsed : undefined;
 }
 
 function acmArn(v: string): string | undefined {

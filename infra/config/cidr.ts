@@ -44,6 +44,12 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 
 const PRIVATE_CIDRS = PRIVATE_RANGES.map((r) => parseCidr(r) as Cidr);
 
+/** Config check for any well-formed CIDR block (egress to a SaaS, the API server, …). */
+export function cidrBlock(text: string): string | undefined {
+  const parsed = parseCidr(text);
+  return typeof parsed === "string" ? parsed : undefined;
+}
+
 /**
  * Config check for an allowlist entry: a canonical CIDR block that lies inside a private range.
  * Returns the problem, or undefined when the block is acceptable.

@@ -1,4 +1,4 @@
-import { parseCidr } from "./cidr";
+import { cidrBlock } from "./cidr";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 import { checkedStringList, refuseUnknownFields } from "./sections";
@@ -116,9 +116,4 @@ export function readNetworkConfig(read: ConfigReader): NetworkConfig {
     // Default: anywhere, on the storage port only; narrow it to the VPC or the storage's subnets.
     storageCidrs: checkedStringList(read, "network.storageCidrs", cidrBlock, ["0.0.0.0/0"]),
   };
-}
-
-function cidrBlock(text: string): string | undefined {
-  const parsed = parseCidr(text);
-  return typeof parsed === "string" ? parsed : undefined;
 }

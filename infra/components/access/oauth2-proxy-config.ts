@@ -8,6 +8,8 @@
  * environment variables (OAUTH2_PROXY_SECRET_ENV) from a Kubernetes Secret.
  */
 
+import type { AccessConfig } from "../../config/access";
+
 /** The environment variables oauth2-proxy reads its two secrets from. */
 export const OAUTH2_PROXY_SECRET_ENV = {
   clientSecret: "OAUTH2_PROXY_CLIENT_SECRET",
@@ -26,13 +28,8 @@ export interface OAuth2ProxySettings {
   upstreamUrl: string;
   /** Jaeger's base path (`jaeger.basePath`): `/`, or a prefix such as `/jaeger`. */
   basePath: string;
-  oidc: {
-    issuerUrl: string;
-    clientId: string;
-    groupsClaim: string;
-    allowedGroups: string[];
-    scopes: string[];
-  };
+  /** The identity provider and who may pass (`access.oidc`; the issuer is a location parameter). */
+  oidc: Pick<AccessConfig["oidc"], "issuerUrl" | "clientId" | "groupsClaim" | "allowedGroups" | "scopes">;
   /**
    * Cookies carry the Secure attribute. Always true in the cluster (TLS ends at the ingress); false
    * only in the loopback test, which speaks plain HTTP on 127.0.0.1.
