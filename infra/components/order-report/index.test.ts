@@ -1,35 +1,62 @@
 import { describe, expect, it } from "vitest";
-import { recordResources, valueOf } from "../../testing/mocks";
-import { OrderReportCronJob } from "./index";
+import { type MockedResource, recordResources, valueOf } from "../../testing/mocks";
+import { OrderReportCronJob, type OrderReportCronJobArgs } from "./index";
+
+interface CronJobSpec {
+  schedule: string;
+  concurrencyPolicy: string;
+  jobTemplate: {
+    spec: {
+      backoffLimit: number;
+      template: {
+        metadata: object;
+        spec: {
+          automountServiceAccountToken: boolean;
+          serviceAccountName: string;
+          securityContext: { runAsNonRoot: boolean };
+          containers: { image: string; args: string[]; securityContext: object }[];
+        };
+      };
+    };
+  };
+}
+
+const BASE: OrderReportCronJobArgs = {
+  namespace: "tracing",
+  schedule: "@hourly",
+  image: "cli:1",
+  since: "24h",
+  stuckAfter: "30m",
+};
+
+/** Declares the component under mocks; returns what it declared and its CronJob's spec. */
+async function declare(args: Partial<OrderReportCronJobArgs> = {}) {
+  const declared = recordResources();
+  const component = new OrderReportCronJob("report", { ...BASE, ...args });
+  const name = await valueOf(component.cronJobName);
+  const cronJobs = declared.filter((r) => r.type === "kubernetes:batch/v1:CronJob");
+  expect(cronJobs).toHaveLength(1);
+  return { name, declared, spec: cronJobs[0].inputs.spec as CronJobSpec };
+}
+
+const policyNamed = (declared: MockedResource[], name: string) =>
+  declared.find(
+    (r) =>
+      r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+      (r.inputs.metadata as { name?: string } | undefined)?.name === name,
+  )?.inputs.spec;
 
 describe("OrderReportCronJob", () => {
   it("runs the report as JSON on the schedule against Jaeger query, locked down", async () => {
-    const declared = recordResources();
-    const component = new OrderReportCronJob("report", {
-      namespace: "tracing",
+    const { name, spec } = await declare({
       schedule: "*/15 * * * *",
       image: "registry.example.com/order-tracing-cli:0.1.0",
-      since: "24h",
-      stuckAfter: "30m",
       jaegerUiUrl: "https://tracing.internal.example",
     });
-    expect(await valueOf(component.cronJobName)).toBe("order-report");
-
-    const cronJobs = declared.filter((r) => r.type === "kubernetes:batch/v1:CronJob");
-    expect(cronJobs).toHaveLength(1);
-    const spec = cronJobs[0].inputs.spec as {
-      schedule: string;
-      concurrencyPolicy: string;
-      jobTemplate: { spec: { backoffLimit: number; template: { metadata: object; spec: Record<string, unknown> } } };
-    };
+    expect(name).toBe("order-report");
     expect(spec).toMatchObject({ schedule: "*/15 * * * *", concurrencyPolicy: "Forbid" });
     expect(spec.jobTemplate.spec.backoffLimit).toBe(0);
-    const pod = spec.jobTemplate.spec.template.spec as {
-      automountServiceAccountToken: boolean;
-      serviceAccountName: string;
-      securityContext: { runAsNonRoot: boolean };
-      containers: { image: string; args: string[]; securityContext: object }[];
-    };
+    const pod = spec.jobTemplate.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe("order-report");
     expect(pod.securityContext.runAsNonRoot).toBe(true);
@@ -59,63 +86,43 @@ describe("OrderReportCronJob", () => {
   });
 
   it("lets the report pods reach Jaeger query's HTTP port and cluster DNS, and nothing reach them", async () => {
-    const declared = recordResources();
-    const component = new OrderReportCronJob("report", {
-      namespace: "tracing",
-      schedule: "@hourly",
-      image: "cli:1",
-      since: "24h",
-      stuckAfter: "30m",
-    });
-    await valueOf(component.cronJobName);
-    const policies = declared.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-    const byName = Object.fromEntries(
-      policies.map((p) => [(p.inputs.metadata as { name: string }).name, p.inputs.spec as Record<string, unknown>]),
-    );
+    const { declared, spec } = await declare();
     const reportPods = { "app.kubernetes.io/name": "order-report", "app.kubernetes.io/instance": "order-tracing" };
     const jaegerPods = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": "order-tracing" };
-    expect(byName["order-report"]).toMatchObject({
+    expect(policyNamed(declared, "order-report")).toMatchObject({
       podSelector: { matchLabels: reportPods },
       policyTypes: ["Ingress", "Egress"],
       ingress: [],
-      egress: [{ to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: 16686 }] }, {}],
+      egress: [
+        { to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: 16686 }] },
+        {
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
     });
-    expect(byName["jaeger-query-from-order-report"]).toEqual({
+    expect(policyNamed(declared, "jaeger-query-from-order-report")).toEqual({
       podSelector: { matchLabels: jaegerPods },
       policyTypes: ["Ingress"],
       ingress: [{ from: [{ podSelector: { matchLabels: reportPods } }], ports: [{ protocol: "TCP", port: 16686 }] }],
     });
-    const cronJob = declared.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
-    const args = (
-      cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } }
-    ).jobTemplate.spec.template.spec.containers[0].args;
     // Without a UI address the links use the query URL (the command's default).
-    expect(args).not.toContain("--jaeger-ui-url");
+    expect(spec.jobTemplate.spec.template.spec.containers[0].args).not.toContain("--jaeger-ui-url");
   });
 
   it("reads Jaeger query where the Jaeger component serves it (base path included)", async () => {
-    const declared = recordResources();
-    const component = new OrderReportCronJob("report", {
-      namespace: "tracing",
-      schedule: "@hourly",
-      image: "cli:1",
-      since: "24h",
-      stuckAfter: "30m",
+    const { declared, spec } = await declare({
       jaegerQuery: { url: "http://jaeger.tracing.svc.cluster.local:16686/jaeger", podLabels: { app: "jaeger-query" } },
     });
-    await valueOf(component.cronJobName);
-    const cronJob = declared.find((r) => r.type === "kubernetes:batch/v1:CronJob")!;
-    const pod = (
-      cronJob.inputs.spec as { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } }
-    ).jobTemplate.spec.template.spec;
-    expect(pod.containers[0].args.slice(0, 3)).toEqual([
+    expect(spec.jobTemplate.spec.template.spec.containers[0].args.slice(0, 3)).toEqual([
       "report",
       "--jaeger-url",
       "http://jaeger.tracing.svc.cluster.local:16686/jaeger",
     ]);
-    const ingress = declared.find(
-      (r) => (r.inputs.metadata as { name?: string } | undefined)?.name === "jaeger-query-from-order-report",
-    )!;
-    expect(ingress.inputs.spec).toMatchObject({ podSelector: { matchLabels: { app: "jaeger-query" } } });
+    expect(policyNamed(declared, "jaeger-query-from-order-report")).toMatchObject({
+      podSelector: { matchLabels: { app: "jaeger-query" } },
+    });
   });
 });
