@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -44,6 +44,37 @@ describe("local process helpers", () => {
     expect(isAlive(grandchild)).toBe(false);
     expect(parent.running()).toBe(false);
     expect(readFileSync(parent.logFile, "utf8")).toContain("started");
+  });
+
+  it("takes its children along when the process that started them is ended by a signal", async () => {
+    const pidFile = path.join(logDir, "orphan-candidate.pid");
+    const script = path.join(logDir, "starter.ts");
+    writeFileSync(
+      script,
+      `import { startProcess } from ${JSON.stringify(path.join(__dirname, "process"))};\n` +
+        `startProcess({ name: "sleeper", command: "bash", args: ["-c", "echo $$ > ${pidFile}; exec sleep 300"], logDir: ${JSON.stringify(logDir)} });\n` +
+        "setInterval(() => undefined, 1000);\n",
+    );
+    const starter = startProcess({
+      name: "starter",
+      command: process.execPath,
+      args: ["-r", "ts-node/register/transpile-only", script],
+      cwd: path.resolve(__dirname, ".."),
+      logDir,
+    });
+    await waitUntil(() => {
+      try {
+        return readFileSync(pidFile, "utf8").trim() !== "";
+      } catch {
+        return false;
+      }
+    });
+    const sleeper = Number(readFileSync(pidFile, "utf8"));
+    expect(isAlive(sleeper)).toBe(true);
+    process.kill(starter.pid, "SIGTERM");
+    expect((await starter.exited).signal).toBe("SIGTERM");
+    await waitUntil(() => !isAlive(sleeper));
+    expect(isAlive(sleeper)).toBe(false);
   });
 
   it("kills a child that ignores SIGTERM once the grace period is over", async () => {

@@ -79,12 +79,28 @@ export interface ManagedProcess {
 const ownedGroups = new Set<number>();
 let exitHandlerInstalled = false;
 
+const TERMINATING_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+function killOwnedGroups(): void {
+  for (const pgid of ownedGroups) signalGroup(pgid, "SIGKILL");
+}
+
 function installExitHandler(): void {
   if (exitHandlerInstalled) return;
   exitHandlerInstalled = true;
-  process.on("exit", () => {
-    for (const pgid of ownedGroups) signalGroup(pgid, "SIGKILL");
-  });
+  process.on("exit", killOwnedGroups);
+  // A signal ends this process without "exit" handlers: take the children along, then let the
+  // signal do what it would have done (unless someone else handles it).
+  for (const signal of TERMINATING_SIGNALS) {
+    const onSignal = (): void => {
+      killOwnedGroups();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** Signals a whole process group; false when it no longer exists. */

@@ -203,11 +203,12 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
       logDir,
     });
     otlpEndpoint = `http://${LOOPBACK}:${grpcPort}`;
-    [rabbit, s3] = await Promise.all([
-      startRabbitMq({ workDir: path.join(workDir, "rabbitmq"), logDir }),
-      startS3Server({ logDir }),
+    // Each server is kept as soon as it is up, so that afterAll stops it even if another failed.
+    await Promise.all([
+      startRabbitMq({ workDir: path.join(workDir, "rabbitmq"), logDir }).then((started) => (rabbit = started)),
+      startS3Server({ logDir }).then((started) => (s3 = started)),
       waitForHttp(`http://${LOOPBACK}:${healthPort}/`, { process: collector, timeoutMs: 60_000 }),
-    ]).then(([r, s]) => [r, s] as const);
+    ]);
   });
 
   afterAll(async () => {
