@@ -111,6 +111,20 @@ describe("orderTransitions", () => {
     expect(chain[0].at).toBe(T0);
   });
 
+  it("reads the instrumentation's NONE and UNKNOWN previous status as no link", () => {
+    // SUBMITTED's process never saw CREATED (UNKNOWN); the chain still starts at CREATED (NONE).
+    const spans = [
+      statusChange("o1", "t1", "crm", "UNKNOWN", "SUBMITTED", T0 - 2_000),
+      statusChange("o1", "t1", "shop", "NONE", "CREATED", T0 - 3_000),
+      statusChange("o1", "t2", "crm", "SUBMITTED", "APPROVED", T0),
+    ];
+    expect(orderTransitions(spans).map((t) => [t.status, t.previousStatus])).toEqual([
+      ["CREATED", undefined],
+      ["SUBMITTED", undefined],
+      ["APPROVED", "SUBMITTED"],
+    ]);
+  });
+
   it("takes changes without previous status by time", () => {
     const spans = [
       statusChange("o1", "t2", "crm", undefined, "APPROVED", T0 + MINUTE),

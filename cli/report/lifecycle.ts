@@ -1,4 +1,4 @@
-import { lifecycleRank, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
+import { lifecycleRank, NO_PREVIOUS_STATUS, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
 import type { ReportSpan } from "./spans";
 
 /**
@@ -97,7 +97,10 @@ export function orderTransitions(statusSpans: readonly ReportSpan[]): Transition
     .filter((span): span is ReportSpan & { status: string } => span.status !== undefined)
     .map((span) => ({
       status: span.status,
-      previousStatus: span.previousStatus,
+      previousStatus:
+        span.previousStatus === undefined || NO_PREVIOUS_STATUS.has(span.previousStatus)
+          ? undefined
+          : span.previousStatus,
       at: parseTimestamp(span.statusChangedAt) ?? span.startMs,
       span,
     }))

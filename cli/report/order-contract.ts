@@ -27,6 +27,12 @@ export const ORDER_LIFECYCLE = [
   "DELIVERED",
 ] as const;
 
+/**
+ * Values of `order.previous_status` that name no status: the instrumentation writes NONE for an
+ * order's first status and UNKNOWN when the process never saw the one before.
+ */
+export const NO_PREVIOUS_STATUS: ReadonlySet<string> = new Set(["NONE", "UNKNOWN"]);
+
 /** Statuses an order never leaves: an order there is finished, never stuck. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["DELIVERED", "CANCELLED", "REJECTED"]);
 
