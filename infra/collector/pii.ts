@@ -135,6 +135,8 @@ export interface BlockedValuePattern {
  * values we must keep: UUIDs (order ids), ISO-8601 timestamps, IP addresses, status codes.
  */
 export const BLOCKED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
+  // First, so the password is not taken for the local part of an e-mail address.
+  { name: "credentials in a URL (scheme://user:password@host)", pattern: "[^/@\\s:]+:[^/@\\s]+@" },
   { name: "e-mail address (also URL-encoded)", pattern: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\\.[A-Za-z]{2,}" },
   { name: "JSON Web Token", pattern: "eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*" },
   { name: "bearer, basic or token credentials", pattern: "(?i)\\b(bearer|basic|token)\\s+[A-Za-z0-9._~+/=-]{8,}" },
@@ -143,7 +145,6 @@ export const BLOCKED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
     pattern:
       "(?i)\\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|refresh[_-]?token)[\"']?\\s*[:=]\\s*[^\\s\"'&,;]+",
   },
-  { name: "credentials in a URL (scheme://user:password@)", pattern: "//[^/@\\s:]+:[^/@\\s]+@" },
   { name: "AWS access key id", pattern: "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b" },
   { name: "card number, digits only", pattern: "\\b[0-9]{13,19}\\b" },
   { name: "card number in groups of four", pattern: "\\b[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{1,7}\\b" },

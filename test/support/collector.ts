@@ -1,0 +1,125 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { renderCollectorConfig, type CollectorConfigDocument } from "../../infra/collector/config";
+import { LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
+import { REPO, run, type CommandResult } from "./project";
+
+/** Our collector distribution (collector/builder-config.yaml), built by tools/build.sh when missing. */
+export function collectorBinary(): string {
+  const binary = path.join(REPO, ".tools", "bin", "otelcol-ordertracing");
+  if (!existsSync(binary)) {
+    execFileSync("bash", [path.join(REPO, "tools", "build.sh"), "otelcol-ordertracing"], {
+      stdio: "inherit",
+      timeout: 3_600_000,
+    });
+  }
+  return binary;
+}
+
+/** Writes a generated config to `<dir>/<name>.yaml`. */
+export function writeCollectorConfig(document: CollectorConfigDocument, dir: string, name: string): string {
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, renderCollectorConfig(document));
+  return file;
+}
+
+/** `otelcol-ordertracing validate --config <file>`: the real binary's verdict on a config file. */
+export function validateCollectorConfig(file: string): Promise<CommandResult> {
+  return run(collectorBinary(), ["validate", `--config=${file}`], { cwd: path.dirname(file), timeoutMs: 120_000 });
+}
+
+export interface RunningCollector {
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Runs our collector with a config and waits until its health_check extension reports ready. */
+export async function startCollector(document: CollectorConfigDocument, healthPort: number): Promise<RunningCollector> {
+  const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-collector-"));
+  const file = writeCollectorConfig(document, dir, "collector");
+  const collector = startProcess({
+    name: "otelcol",
+    command: collectorBinary(),
+    args: [`--config=${file}`],
+    logDir: dir,
+  });
+  const stop = async () => {
+    await collector.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHttp(`http://${LOOPBACK}:${healthPort}/`, { process: collector, timeoutMs: 60_000 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: collector, stop };
+}
+
+/** The parts of an OTLP/JSON ExportTraceServiceRequest the tests read. */
+export interface OtlpAttribute {
+  key: string;
+  value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; arrayValue?: unknown };
+}
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+  attributes?: OtlpAttribute[];
+  events?: Array<{ name: string; attributes?: OtlpAttribute[] }>;
+  status?: { code?: number; message?: string };
+}
+export interface OtlpResourceSpans {
+  resource?: { attributes?: OtlpAttribute[] };
+  scopeSpans: Array<{ spans: OtlpSpan[] }>;
+}
+export interface OtlpRequest {
+  resourceSpans: OtlpResourceSpans[];
+}
+
+/**
+ * A minimal OTLP/HTTP JSON receiver on loopback: records every export request exactly as the
+ * collector sent it (raw text included, so a test can search all of it for a probe).
+ */
+export interface OtlpJsonReceiver {
+  endpoint: string;
+  requests: OtlpRequest[];
+  rawBodies: string[];
+  close(): Promise<void>;
+}
+
+export function startOtlpJsonReceiver(port: number): Promise<OtlpJsonReceiver> {
+  const requests: OtlpRequest[] = [];
+  const rawBodies: string[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      let body = Buffer.concat(chunks);
+      if (request.headers["content-encoding"] === "gzip") body = gunzipSync(body);
+      const text = body.toString("utf8");
+      if (request.method === "POST" && request.url === "/v1/traces") {
+        rawBodies.push(text);
+        requests.push(JSON.parse(text) as OtlpRequest);
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, LOOPBACK, () =>
+      resolve({
+        endpoint: `http://${LOOPBACK}:${port}`,
+        requests,
+        rawBodies,
+        close: () => new Promise((done) => server.close(() => done())),
+      }),
+    );
+  });
+}
