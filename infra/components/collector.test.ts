@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { buildCollectorConfig, renderCollectorConfig, type CollectorConfigDocument } from "../collector/config";
@@ -124,6 +126,11 @@ describe("CollectorGateway (single layout)", () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "health" });
     expect(container.ports.find((p) => p.name === "health")?.containerPort).toBe(PORTS.collectorHealth);
     expect(spec.template.metadata.annotations["checksum/config"]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("runs as the user our image declares (collector/Dockerfile)", () => {
+    const dockerfile = readFileSync(path.resolve(__dirname, "..", "..", "collector", "Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`USER ${COLLECTOR_UID}:${COLLECTOR_UID}\n`);
   });
 
   it("may read pods, namespaces and replicasets cluster-wide for k8s_attributes, and nothing more", async () => {

@@ -101,5 +101,7 @@ describe("collectorVersion", () => {
       dist: { version: string };
     };
     expect(collectorVersion()).toBe(manifest.dist.version);
+    const dockerfile = readFileSync(path.join(root, "collector", "Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`ARG OTELCOL_VERSION=${collectorVersion()}\n`);
   });
 });
