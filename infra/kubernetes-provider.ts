@@ -17,11 +17,42 @@ export function kubernetesProvider(target: KubernetesTarget): k8s.Provider {
       renderYamlToDirectory: path.normalize(target.renderDirectory),
     });
   }
+  if (target.skipAwait) pulumi.runtime.registerResourceTransform(skipAwaitOnKubernetesObjects);
   return new k8s.Provider("kubernetes", {
     kubeconfig: target.kubeconfig,
     context: target.context,
     enableServerSideApply: true,
   });
+}
+
+/** The provider's annotation that turns off its readiness checks for one object. */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+
+/**
+ * Annotates every Kubernetes object with `pulumi.com/skipAwait: "true"`: on an API-only cluster (no
+ * kubelet, as in the control-plane test) no pod ever becomes ready, so awaiting Deployments,
+ * Services or Ingresses would only time out. The annotation is stored with each object, so what
+ * was skipped stays visible in the cluster.
+ */
+export function skipAwaitOnKubernetesObjects(
+  args: pulumi.ResourceTransformArgs,
+): pulumi.ResourceTransformResult | undefined {
+  const metadata: unknown = args.props.metadata;
+  if (!args.custom || !args.type.startsWith("kubernetes:") || typeof metadata !== "object" || metadata === null) {
+    return undefined;
+  }
+  const annotate = (annotations: Record<string, string> | undefined) => ({
+    ...annotations,
+    [SKIP_AWAIT_ANNOTATION]: "true",
+  });
+  type Metadata = { annotations?: pulumi.Input<Record<string, string>> };
+  const annotated = pulumi.Output.isInstance(metadata)
+    ? (metadata as pulumi.Output<{ annotations?: Record<string, string> }>).apply((m) => ({
+        ...m,
+        annotations: annotate(m.annotations),
+      }))
+    : { ...(metadata as Metadata), annotations: pulumi.output((metadata as Metadata).annotations).apply(annotate) };
+  return { props: { ...args.props, metadata: annotated }, opts: args.opts };
 }
 
 function deleteBeforeReplaceKubernetesObjects(

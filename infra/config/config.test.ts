@@ -10,7 +10,7 @@ describe("parseStackConfig", () => {
 
   it("deploys to a cluster when a kubeconfig context is set", () => {
     const config = parseStackConfig("prod", { kubernetes: { context: "prod" } });
-    expect(config.kubernetes).toEqual({ mode: "cluster", kubeconfig: undefined, context: "prod" });
+    expect(config.kubernetes).toEqual({ mode: "cluster", kubeconfig: undefined, context: "prod", skipAwait: false });
   });
 
   it("refuses render and cluster settings together, naming the key", () => {

@@ -13,7 +13,14 @@ export { rawConfigOf, secretKeysOf } from "./read";
 
 /** Where the Kubernetes objects go: rendered to a folder, or applied to a cluster. */
 export type KubernetesTarget =
-  { mode: "render"; renderDirectory: string } | { mode: "cluster"; kubeconfig?: string; context?: string };
+  | { mode: "render"; renderDirectory: string }
+  | {
+      mode: "cluster";
+      kubeconfig?: string;
+      context?: string;
+      /** Apply without awaiting readiness (`pulumi.com/skipAwait`): API-only clusters, where no pod runs. */
+      skipAwait: boolean;
+    };
 
 /** The validated configuration of one stack: everything `infra/` needs, as plain typed data. */
 export interface StackConfig {
@@ -39,6 +46,8 @@ export interface StackConfig {
   report?: ReportConfig;
 }
 
+const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
+
 /** DNS-1123 label: what Kubernetes accepts as a namespace or object name. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -62,13 +71,20 @@ export function parseStackConfig(
   const kubeconfig = read.string("kubernetes.kubeconfig");
   const context = read.string("kubernetes.context");
   const renderDirectory = read.string("kubernetes.renderDirectory");
+  for (const field of read.fieldsOf("kubernetes") ?? []) {
+    if (!KUBERNETES_FIELDS.includes(field))
+      read.fail(`kubernetes.${field}`, `unknown key; known keys are ${KUBERNETES_FIELDS.join(", ")} (is it a typo?)`);
+  }
+  const skipAwait = read.boolean("kubernetes.skipAwait", false);
   let kubernetes: KubernetesTarget;
   if (renderDirectory !== undefined && (kubeconfig !== undefined || context !== undefined)) {
     read.fail("kubernetes", "set either renderDirectory (render manifests) or kubeconfig/context (deploy), not both");
     kubernetes = { mode: "render", renderDirectory };
   } else if (kubeconfig !== undefined || context !== undefined) {
-    kubernetes = { mode: "cluster", kubeconfig, context };
+    kubernetes = { mode: "cluster", kubeconfig, context, skipAwait };
   } else {
+    if (skipAwait)
+      read.fail("kubernetes.skipAwait", "applies to a cluster (kubeconfig/context) only; render mode never awaits");
     kubernetes = { mode: "render", renderDirectory: renderDirectory ?? `rendered/${stack}` };
   }
 
