@@ -12,6 +12,19 @@ async function waitUntil(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+/** The pid a child wrote to a file, once it is there. */
+async function pidWrittenTo(file: string): Promise<number> {
+  const read = () => {
+    try {
+      return readFileSync(file, "utf8").trim();
+    } catch {
+      return "";
+    }
+  };
+  await waitUntil(() => read() !== "");
+  return Number(read());
+}
+
 describe("local process helpers", () => {
   it("hands out distinct free loopback ports", async () => {
     const ports = await freePorts(5);
@@ -30,14 +43,7 @@ describe("local process helpers", () => {
       args: ["-c", `echo started; sleep 300 & echo $! > ${pidFile}; wait`],
       logDir,
     });
-    await waitUntil(() => {
-      try {
-        return readFileSync(pidFile, "utf8").trim() !== "";
-      } catch {
-        return false;
-      }
-    });
-    const grandchild = Number(readFileSync(pidFile, "utf8"));
+    const grandchild = await pidWrittenTo(pidFile);
     expect(isAlive(grandchild)).toBe(true);
     await parent.stop();
     await waitUntil(() => !isAlive(grandchild));
@@ -62,14 +68,7 @@ describe("local process helpers", () => {
       cwd: path.resolve(__dirname, ".."),
       logDir,
     });
-    await waitUntil(() => {
-      try {
-        return readFileSync(pidFile, "utf8").trim() !== "";
-      } catch {
-        return false;
-      }
-    });
-    const sleeper = Number(readFileSync(pidFile, "utf8"));
+    const sleeper = await pidWrittenTo(pidFile);
     expect(isAlive(sleeper)).toBe(true);
     process.kill(starter.pid, "SIGTERM");
     expect((await starter.exited).signal).toBe("SIGTERM");
