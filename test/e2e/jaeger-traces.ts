@@ -1,0 +1,123 @@
+/**
+ * Reads traces back from Jaeger's query HTTP API (`/api/traces`, the JSON the Jaeger UI uses), as a
+ * support engineer would see them: the end-to-end tests check Jaeger's data, never our own.
+ */
+
+export interface JaegerTag {
+  key: string;
+  type: string;
+  value: unknown;
+}
+
+interface RawSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references?: Array<{ refType: string; traceID: string; spanID: string }>;
+  startTime: number;
+  duration: number;
+  tags?: JaegerTag[];
+  logs?: Array<{ timestamp: number; fields: JaegerTag[] }>;
+  processID: string;
+}
+
+interface RawTrace {
+  traceID: string;
+  spans: RawSpan[];
+  processes: Record<string, { serviceName: string; tags?: JaegerTag[] }>;
+}
+
+/** One span with its process folded in: what every check needs in one place. */
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  operation: string;
+  service: string;
+  startTime: number;
+  tags: Record<string, unknown>;
+  processTags: Record<string, unknown>;
+  events: Array<Record<string, unknown>>;
+}
+
+export interface Trace {
+  traceId: string;
+  spans: Span[];
+  /** The trace exactly as Jaeger returned it, for scanning every value it holds. */
+  raw: unknown;
+}
+
+const tagMap = (tags: JaegerTag[] | undefined): Record<string, unknown> =>
+  Object.fromEntries((tags ?? []).map((tag) => [tag.key, tag.value]));
+
+function toTrace(raw: RawTrace): Trace {
+  return {
+    traceId: raw.traceID,
+    raw,
+    spans: raw.spans.map((span) => {
+      const process = raw.processes[span.processID] ?? { serviceName: "", tags: [] };
+      return {
+        traceId: span.traceID,
+        spanId: span.spanID,
+        parentSpanId: span.references?.find((r) => r.refType === "CHILD_OF")?.spanID,
+        operation: span.operationName,
+        service: process.serviceName,
+        startTime: span.startTime,
+        tags: tagMap(span.tags),
+        processTags: tagMap(process.tags),
+        events: (span.logs ?? []).map((log) => tagMap(log.fields)),
+      };
+    }),
+  };
+}
+
+export class JaegerTraces {
+  constructor(private readonly queryUrl: string) {}
+
+  private async get(path: string, params: Record<string, string>): Promise<unknown> {
+    const url = new URL(`${this.queryUrl.replace(/\/+$/, "")}${path}`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`GET ${url.pathname} answered HTTP ${response.status}`);
+    return response.json();
+  }
+
+  async services(): Promise<string[]> {
+    const body = (await this.get("/api/services", {})) as { data?: string[] | null };
+    return body.data ?? [];
+  }
+
+  /** Every trace of `service` in the last hour, optionally only those with a span carrying `tags`. */
+  async search(service: string, tags?: Record<string, string>): Promise<Trace[]> {
+    const params: Record<string, string> = { service, lookback: "1h", limit: "1000" };
+    if (tags) params.tags = JSON.stringify(tags);
+    const body = (await this.get("/api/traces", params)) as { data?: RawTrace[] | null };
+    return (body.data ?? []).map(toTrace);
+  }
+
+  /** Every trace, of any of `services`, with a span tagged with this order id. */
+  async tracesOfOrder(orderId: string, services: readonly string[]): Promise<Trace[]> {
+    const byId = new Map<string, Trace>();
+    for (const service of services) {
+      for (const trace of await this.search(service, { "order.id": orderId })) byId.set(trace.traceId, trace);
+    }
+    return [...byId.values()];
+  }
+}
+
+/** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ready: (value: T) => boolean,
+  timeoutMs: number,
+  describe: (value: T) => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ready(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,252 @@
+/**
+ * The end-to-end proof of issue 5: the sandbox (`order-tracing local up`) runs the real order path
+ * (Shop → CRM → RabbitMQ → MES → S3 and back) with the instrumentation bundle, our collector and
+ * Jaeger v2 on the dev stack's generated configs; the scenarios drive orders through it; and every
+ * check reads Jaeger's query API, as a support engineer would.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUES } from "../../examples/order-system/src/lib/topology";
+import { fakeCustomer } from "../../cli/local/fake-customers";
+import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
+import type { SandboxEndpoints } from "../../cli/local/endpoints";
+import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
+import { REPO, run } from "../support/project";
+import { JaegerTraces, eventually, type Span, type Trace } from "./jaeger-traces";
+
+const CLI = path.join(REPO, "bin", "order-tracing.js");
+const SERVICES = ["shop", "crm", "mes"] as const;
+const HAPPY_STATUSES = [
+  "CREATED",
+  "SUBMITTED",
+  "APPROVED",
+  "SENT_TO_MES",
+  "ACCEPTED",
+  "IN_PRODUCTION",
+  "MANUFACTURED",
+  "SHIPPED",
+  "DELIVERED",
+];
+/** The collector holds a trace for its tail-sampling decision (30 s in the dev stack) before Jaeger has it. */
+const JAEGER_WAIT_MS = 150_000;
+
+const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-e2e-"));
+const local = (...args: string[]) =>
+  run(process.execPath, [CLI, "local", ...args, "--dir", dir], { cwd: REPO, timeoutMs: 420_000 });
+
+let endpoints: SandboxEndpoints;
+let jaeger: JaegerTraces;
+const results = new Map<ScenarioName, ScenarioResult>();
+let recorded: ProcessIdentity[] = [];
+
+// --- span vocabulary --------------------------------------------------------------------------------
+
+const kind = (span: Span) => span.tags["span.kind"];
+const failed = (span: Span) => span.tags.error === true || span.tags["otel.status_code"] === "ERROR";
+const mentions = (span: Span, value: string) => Object.values(span.tags).includes(value);
+const isS3 = (span: Span, method: string) =>
+  kind(span) === "client" && span.tags["rpc.service"] === "S3" && span.tags["rpc.method"] === method;
+const publishes = (span: Span, queue: string) => kind(span) === "producer" && mentions(span, queue);
+const consumes = (span: Span, queue: string) => kind(span) === "consumer" && mentions(span, queue);
+const isStatusChange = (span: Span) => span.operation === "order.status_change";
+const describeSpans = (spans: Span[]) =>
+  spans.map((s) => `${s.service} ${kind(s) ?? "-"} ${s.operation}${failed(s) ? " (error)" : ""}`).join("; ");
+
+const spansOf = (traces: Trace[]) => traces.flatMap((trace) => trace.spans);
+const latestStatus = (spans: Span[]) =>
+  spans
+    .filter(isStatusChange)
+    .sort((a, b) => String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])))
+    .at(-1)?.tags["order.status"];
+
+function orderOf(scenario: ScenarioName, index = 0): string {
+  const result = results.get(scenario);
+  if (!result) throw new Error(`scenario ${scenario} did not run`);
+  return result.orders[index].orderId;
+}
+
+/** The order's spans in Jaeger, once `ready` holds for them (the collector decides after its wait). */
+async function orderSpans(orderId: string, ready: (spans: Span[]) => boolean): Promise<Span[]> {
+  return eventually(
+    async () => spansOf(await jaeger.tracesOfOrder(orderId, SERVICES)),
+    ready,
+    JAEGER_WAIT_MS,
+    (spans) => `order ${orderId} has ${spans.length} spans in Jaeger: ${describeSpans(spans)}`,
+  );
+}
+
+// --- the sandbox ------------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  const up = await local("up", "--json");
+  expect(up.code, `local up failed:\n${up.stderr}`).toBe(0);
+  endpoints = JSON.parse(up.stdout) as SandboxEndpoints;
+  jaeger = new JaegerTraces(endpoints.jaegerQuery);
+  recorded = readState(dir)?.processes ?? [];
+  for (const scenario of ["happy", "mes-logic-error", "broker-loss", "s3-model-deleted"] as const) {
+    const outcome = await local("scenario", scenario, "--json");
+    expect(outcome.code, `scenario ${scenario} failed:\n${outcome.stderr}\n${outcome.stdout}`).toBe(0);
+    results.set(scenario, JSON.parse(outcome.stdout) as ScenarioResult);
+  }
+});
+
+afterAll(async () => {
+  // A safety net when a test failed before `down` ran; `down` with nothing running is a no-op.
+  await local("down");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("order-tracing local (sandbox)", () => {
+  it("up --json prints exactly the documented addresses, all on loopback", () => {
+    expect(Object.keys(endpoints)).toEqual(["shop", "crm", "mes", "jaegerQuery", "otlpGrpc", "s3", "amqp"]);
+    expect(Object.keys(endpoints.s3)).toEqual(["endpoint", "bucket", "accessKeyId", "secretAccessKey"]);
+    for (const address of [
+      endpoints.shop,
+      endpoints.crm,
+      endpoints.mes,
+      endpoints.jaegerQuery,
+      endpoints.otlpGrpc,
+      endpoints.s3.endpoint,
+      endpoints.amqp,
+    ]) {
+      expect(new URL(address).hostname).toBe("127.0.0.1");
+    }
+    expect(recorded.map((p) => p.name).sort()).toEqual(
+      ["collector", "crm", "epmd", "gofakes3", "jaeger", "mes", "rabbitmq", "shop"].sort(),
+    );
+  });
+
+  it("each scenario ends its orders in the status it reproduces", () => {
+    const endings = Object.fromEntries(
+      [...results].map(([scenario, result]) => [scenario, result.orders.map((o) => o.status)]),
+    );
+    expect(endings).toEqual({
+      happy: ["DELIVERED", "DELIVERED"],
+      "mes-logic-error": ["ACCEPTED"],
+      "broker-loss": ["SENT_TO_MES"],
+      "s3-model-deleted": ["SENT_TO_MES"],
+    });
+  });
+});
+
+describe("traces in Jaeger", () => {
+  it("a happy order's spans cover every connection of the order path", async () => {
+    const orderId = orderOf("happy");
+    const spans = await orderSpans(
+      orderId,
+      (all) => latestStatus(all) === "DELIVERED" && all.some((s) => consumes(s, QUEUES.statusEvents)),
+    );
+    const shopCallsCrm = spans.find(
+      (client) =>
+        client.service === "shop" &&
+        kind(client) === "client" &&
+        client.tags["http.request.method"] === "POST" &&
+        spans.some(
+          (server) => server.service === "crm" && kind(server) === "server" && server.parentSpanId === client.spanId,
+        ),
+    );
+    const publish = spans.find((s) => s.service === "crm" && publishes(s, QUEUES.workOrders));
+    const connections = {
+      "Shop HTTP in": spans.some(
+        (s) => s.service === "shop" && kind(s) === "server" && s.tags["http.request.method"] === "POST",
+      ),
+      "Shop → S3": spans.some((s) => s.service === "shop" && isS3(s, "PutObject")),
+      "Shop → CRM HTTP": shopCallsCrm !== undefined,
+      "CRM → broker publish": publish !== undefined,
+      // The consume span continues the publisher's trace: context crossed in the message headers.
+      "broker → MES consume": spans.some(
+        (s) => s.service === "mes" && consumes(s, QUEUES.workOrders) && s.traceId === publish?.traceId,
+      ),
+      "MES → S3": spans.some((s) => s.service === "mes" && isS3(s, "GetObject")),
+      "MES → broker status event": spans.some((s) => s.service === "mes" && publishes(s, QUEUES.statusEvents)),
+      "CRM consume": spans.some((s) => s.service === "crm" && consumes(s, QUEUES.statusEvents)),
+    };
+    expect(connections, describeSpans(spans)).toEqual(
+      Object.fromEntries(Object.keys(connections).map((k) => [k, true])),
+    );
+  });
+
+  it("every span of a happy order carries the required fields, and each status change its status and time", async () => {
+    const orderId = orderOf("happy");
+    const spans = await orderSpans(orderId, (all) => latestStatus(all) === "DELIVERED");
+    const problems: string[] = [];
+    for (const span of spans) {
+      const where = `${span.service} ${span.operation}`;
+      if (!/^[0-9a-f]{16,32}$/.test(span.traceId)) problems.push(`${where}: trace id ${span.traceId}`);
+      if (!/^[0-9a-f]{16}$/.test(span.spanId)) problems.push(`${where}: span id ${span.spanId}`);
+      if (!(SERVICES as readonly string[]).includes(span.service)) problems.push(`${where}: service.name`);
+      if (!span.processTags["k8s.node.name"] && !span.processTags["host.name"]) problems.push(`${where}: no node id`);
+      if (span.tags["order.id"] !== orderId) problems.push(`${where}: order.id ${String(span.tags["order.id"])}`);
+      if (span.tags["http.request.method"] !== undefined && !span.tags["url.full"] && !span.tags["url.path"]) {
+        problems.push(`${where}: HTTP span without url.full or url.path`);
+      }
+      if (isStatusChange(span)) {
+        const changedAt = String(span.tags["order.status_changed_at"]);
+        if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(changedAt))
+          problems.push(`${where}: changed at ${changedAt}`);
+        if (!span.tags["order.status"] || !span.tags["order.previous_status"]) problems.push(`${where}: status fields`);
+      }
+    }
+    expect(problems).toEqual([]);
+    const statuses = spans.filter(isStatusChange).map((s) => s.tags["order.status"]);
+    expect(new Set(statuses)).toEqual(new Set(HAPPY_STATUSES));
+  });
+
+  it("mes-logic-error: Jaeger shows MES failing at production start, with the exception, and the order left ACCEPTED", async () => {
+    const orderId = orderOf("mes-logic-error");
+    const spans = await orderSpans(orderId, (all) =>
+      all.some((s) => s.service === "mes" && kind(s) === "server" && failed(s)),
+    );
+    const failure = spans.filter((s) => s.service === "mes" && failed(s));
+    expect(failure.map((s) => s.tags["http.response.status_code"]).filter(Boolean)).toContain(500);
+    const exceptions = failure.flatMap((s) => s.events).filter((e) => e.event === "exception");
+    expect(exceptions.map((e) => String(e["exception.message"]))).toContainEqual(
+      expect.stringContaining("nozzleTemperatureC"),
+    );
+    expect(latestStatus(spans)).toBe("ACCEPTED");
+    expect(spans.filter(isStatusChange).map((s) => s.tags["order.status"])).not.toContain("IN_PRODUCTION");
+  });
+
+  it("broker-loss: Jaeger shows the work order published by CRM and never consumed by MES", async () => {
+    const orderId = orderOf("broker-loss");
+    const spans = await orderSpans(orderId, (all) => latestStatus(all) === "SENT_TO_MES");
+    expect(spans.filter((s) => s.service === "crm" && publishes(s, QUEUES.workOrders))).toHaveLength(1);
+    expect(spans.filter((s) => consumes(s, QUEUES.workOrders))).toEqual([]);
+    expect(spans.filter((s) => s.service === "mes")).toEqual([]);
+  });
+
+  it("s3-model-deleted: Jaeger shows MES's model fetch failing and the work order rejected", async () => {
+    const orderId = orderOf("s3-model-deleted");
+    const spans = await orderSpans(orderId, (all) => all.some((s) => s.service === "mes" && isS3(s, "GetObject")));
+    const fetch = spans.filter((s) => s.service === "mes" && isS3(s, "GetObject"));
+    expect(fetch.every(failed), describeSpans(fetch)).toBe(true);
+    expect(spans.filter((s) => s.service === "mes" && consumes(s, QUEUES.workOrders)).every(failed)).toBe(true);
+    expect(latestStatus(spans)).toBe("SENT_TO_MES");
+  });
+
+  it("no customer name, e-mail, phone or address sent to the shop appears anywhere in Jaeger", async () => {
+    const everything = JSON.stringify(
+      await Promise.all(SERVICES.map(async (service) => (await jaeger.search(service)).map((t) => t.raw))),
+    );
+    // Sanity: the scan covers the order traces (it would pass trivially on an empty Jaeger).
+    expect(everything).toContain(orderOf("happy"));
+    const leaks: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      for (const value of Object.values(fakeCustomer(i))) if (everything.includes(value)) leaks.push(value);
+    }
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe("order-tracing local down", () => {
+  it("stops every process that up started, and nothing is left running", async () => {
+    // The broker-loss scenario restarted MES and the broker: the state file has their new pids.
+    const latest = readState(dir)?.processes ?? [];
+    const down = await local("down");
+    expect(down.code, down.stderr).toBe(0);
+    expect([...recorded, ...latest].filter(stillRunning)).toEqual([]);
+    expect(readState(dir)).toBeUndefined();
+  });
+});
