@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   buildBaselineCollectorConfig,
@@ -9,29 +8,12 @@ import {
   type CollectorConfigDocument,
 } from "../infra/collector/config";
 import { clusterLocation, collectorTiers, localCollectorSettings } from "../infra/collector/settings";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../infra/config";
 import type { CollectorConfig } from "../infra/config/collector";
-import { validateCollectorConfig, writeCollectorConfig } from "./support/collector";
-import { REPO } from "./support/project";
+import { stackConfig, validateCollectorConfig, writeCollectorConfig } from "./support/collector";
 
 // Every collector config the stacks generate passes `validate` of our built distribution
 // (.tools/bin/otelcol-ordertracing): dev and prod, each in both layouts, every tier, plus the local
 // (sandbox) variant and the benchmarks' baseline.
-
-/** A stack file's config parsed as `pulumi up` would; secrets count as set. */
-function stackConfig(stack: string): StackConfig {
-  const document = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const raw: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  for (const [key, value] of Object.entries(document.config)) {
-    const name = key.slice(`${CONFIG_NAMESPACE}:`.length);
-    raw[name] = value;
-    if (typeof value === "object" && value !== null && "secure" in value) secretKeys.add(name);
-  }
-  return parseStackConfig(stack, raw, secretKeys);
-}
 
 /** The stack's collector in the given layout (a single gateway has one replica). */
 function inLayout(collector: CollectorConfig, layout: CollectorConfig["layout"]): CollectorConfig {

@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCollectorConfig, COMPONENT_IDS, type CollectorConfigDocument } from "../infra/collector/config";
+import { buildCollectorConfig, COMPONENT_IDS } from "../infra/collector/config";
 import { localCollectorSettings } from "../infra/collector/settings";
-import { CONFIG_NAMESPACE, parseStackConfig } from "../infra/config";
 import { freePorts, LOOPBACK } from "../sandbox/process";
 import {
+  exportingTo,
+  stackConfig,
   startCollector,
   startOtlpJsonReceiver,
   type OtlpAttribute,
@@ -15,7 +13,6 @@ import {
   type OtlpSpan,
   type RunningCollector,
 } from "./support/collector";
-import { REPO } from "./support/project";
 
 // Our built collector (.tools/bin/otelcol-ordertracing) runs the dev stack's generated pipeline on
 // loopback. Spans carrying fake personal data go in over OTLP/HTTP JSON; what comes out is recorded
@@ -36,20 +33,6 @@ const PROBES = {
   password: "probe-amqp-password",
   body: '{"customer":{"name":"Probe Customer Name"}}',
 };
-
-function stackCollector() {
-  const document = yaml.load(readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const raw: Record<string, unknown> = {};
-  const secrets = new Set<string>();
-  for (const [key, value] of Object.entries(document.config)) {
-    const name = key.slice(`${CONFIG_NAMESPACE}:`.length);
-    raw[name] = value;
-    if (typeof value === "object" && value !== null && "secure" in value) secrets.add(name);
-  }
-  return parseStackConfig("dev", raw, secrets).collector;
-}
 
 const str = (key: string, value: string): OtlpAttribute => ({ key, value: { stringValue: value } });
 const int = (key: string, value: number): OtlpAttribute => ({ key, value: { intValue: value } });
@@ -185,21 +168,14 @@ beforeAll(async () => {
   const [otlpGrpc, otlpHttp, health, metrics, receiverPort] = await freePorts(5);
   receiver = await startOtlpJsonReceiver(receiverPort);
 
-  const config = stackCollector();
+  const config = stackConfig("dev").collector;
   const settings = localCollectorSettings(
     { ...config, sampling: { ...config.sampling, keepPercent: 0, decisionWaitSeconds: 2 } },
     { ports: { otlpGrpc, otlpHttp, health, metrics }, exporterEndpoint: `${LOOPBACK}:${receiverPort}` },
   );
   const generated = buildCollectorConfig(settings);
   expect(settings.sampling.latencyThresholdMs).toBeLessThan(2500);
-  const document: CollectorConfigDocument = {
-    ...generated,
-    exporters: { "otlp_http/receiver": { endpoint: receiver.endpoint, encoding: "json", compression: "none" } },
-    service: {
-      ...generated.service,
-      pipelines: { traces: { ...generated.service.pipelines.traces, exporters: ["otlp_http/receiver"] } },
-    },
-  };
+  const document = exportingTo(generated, receiver.endpoint);
   expect(document.processors).toEqual(generated.processors);
   expect(Object.keys(document.processors)).toContain(COMPONENT_IDS.redaction);
   collector = await startCollector(document, health);

@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
+import * as yaml from "js-yaml";
 import { renderCollectorConfig, type CollectorConfigDocument } from "../../infra/collector/config";
+import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../infra/config";
 import { LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
 import { REPO, run, type CommandResult } from "./project";
 
@@ -18,6 +20,36 @@ export function collectorBinary(): string {
     });
   }
   return binary;
+}
+
+/** A stack file's config, parsed and validated as `pulumi up` would; values stored as secrets count as set. */
+export function stackConfig(stack: string): StackConfig {
+  const document = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  const raw: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(document.config)) {
+    const name = key.slice(`${CONFIG_NAMESPACE}:`.length);
+    raw[name] = value;
+    if (typeof value === "object" && value !== null && "secure" in value) secretKeys.add(name);
+  }
+  return parseStackConfig(stack, raw, secretKeys);
+}
+
+/**
+ * A generated config whose export goes to a test's OTLP/HTTP JSON receiver instead of Jaeger; every
+ * receiver, processor and extension stays as generated.
+ */
+export function exportingTo(document: CollectorConfigDocument, receiverEndpoint: string): CollectorConfigDocument {
+  return {
+    ...document,
+    exporters: { "otlp_http/receiver": { endpoint: receiverEndpoint, encoding: "json", compression: "none" } },
+    service: {
+      ...document.service,
+      pipelines: { traces: { ...document.service.pipelines.traces, exporters: ["otlp_http/receiver"] } },
+    },
+  };
 }
 
 /** Writes a generated config to `<dir>/<name>.yaml`. */
