@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { dump } from "js-yaml";
+import { buildJaegerConfig, renderJaegerConfig } from "../../../infra/jaeger/config";
+import { localJaegerSettings } from "../../../infra/jaeger/settings";
 import { freePorts, LOOPBACK, type ManagedProcess, startProcess, waitForHttp } from "../../../sandbox/process";
 
 /** The Jaeger v2 binary that tools/build.sh builds (`bash tools/build.sh jaeger`). */
@@ -19,43 +20,26 @@ export interface MemoryJaeger {
 }
 
 /**
- * The smallest Jaeger v2 that serves the report: OTLP receiver → memory storage → query, all on
- * loopback ports picked at start, the collector's own telemetry off (so no fixed metrics port).
+ * Starts Jaeger v2 on loopback with the config infra/ generates for a local run (memory storage,
+ * ports picked at start) and waits until its query API answers.
  */
-export function memoryJaegerConfig(ports: { query: number; queryGrpc: number; otlpHttp: number }, maxTraces: number) {
-  return {
-    service: {
-      extensions: ["jaeger_storage", "jaeger_query"],
-      pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
-      telemetry: { metrics: { level: "none" }, logs: { level: "warn" } },
-    },
-    extensions: {
-      jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
-      jaeger_query: {
-        storage: { traces: "memstore" },
-        http: { endpoint: `${LOOPBACK}:${ports.query}` },
-        grpc: { endpoint: `${LOOPBACK}:${ports.queryGrpc}` },
-      },
-    },
-    receivers: { otlp: { protocols: { http: { endpoint: `${LOOPBACK}:${ports.otlpHttp}` } } } },
-    processors: { batch: {} },
-    exporters: { jaeger_storage_exporter: { trace_storage: "memstore" } },
-  };
-}
-
-/** Starts Jaeger with memory storage and waits until its query API answers. */
 export async function startMemoryJaeger(options: { maxTraces: number; logDir?: string }): Promise<MemoryJaeger> {
   const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-jaeger-"));
-  const [query, queryGrpc, otlpHttp] = await freePorts(3);
+  const [otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc] = await freePorts(6);
   const configFile = path.join(dir, "jaeger.yaml");
-  writeFileSync(configFile, dump(memoryJaegerConfig({ query, queryGrpc, otlpHttp }, options.maxTraces)));
+  // The config infra/ generates (the cluster's and the sandbox's builder), with memory storage.
+  const settings = localJaegerSettings(
+    { otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc },
+    { kind: "memory", maxTraces: options.maxTraces },
+  );
+  writeFileSync(configFile, renderJaegerConfig(buildJaegerConfig(settings)));
   const process = startProcess({
     name: "jaeger",
     command: JAEGER_BINARY,
     args: ["--config", `file:${configFile}`],
     logDir: options.logDir ?? dir,
   });
-  const queryUrl = `http://${LOOPBACK}:${query}`;
+  const queryUrl = `http://${LOOPBACK}:${queryHttp}`;
   const otlpHttpTracesUrl = `http://${LOOPBACK}:${otlpHttp}/v1/traces`;
   try {
     await waitForHttp(`${queryUrl}/api/v3/services`, { process, timeoutMs: 60_000 });
