@@ -298,7 +298,8 @@ function urlAndBodyScrubber(): Attributes {
         context: "span",
         statements: [
           ...URL_ATTRIBUTE_KEYS.map((key) => `replace_pattern(span.attributes["${key}"], ${queryOrFragment}, "")`),
-          `replace_pattern(span.name, ${queryOrFragment}, "")`,
+          // Span names lose only a query string: `#` has other uses there (`Class#method`).
+          `replace_pattern(span.name, ${ottlString("[?].*")}, "")`,
           ...QUERY_ATTRIBUTE_KEYS.map((key) => `delete_key(span.attributes, "${key}")`),
           `delete_matching_keys(span.attributes, ${body})`,
           ...BLOCKED_VALUE_PATTERNS.map(
