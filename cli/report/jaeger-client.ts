@@ -104,8 +104,10 @@ export async function discoverServices(
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<{ api: JaegerApi; services: string[] }> {
   const v3 = await getJson(apiUrl(baseUrl, "/api/v3/services"), timeoutMs);
-  if (v3.status === 200 && Array.isArray((v3.body as { services?: unknown })?.services)) {
-    return { api: "v3", services: stringList((v3.body as { services: unknown[] }).services) };
+  // Protobuf JSON leaves an empty list out: a Jaeger without services answers `{}`.
+  const v3Services = (v3.body as { services?: unknown } | undefined)?.services;
+  if (v3.status === 200 && isObject(v3.body) && (v3Services === undefined || Array.isArray(v3Services))) {
+    return { api: "v3", services: stringList(Array.isArray(v3Services) ? v3Services : []) };
   }
   const legacy = await getJson(apiUrl(baseUrl, "/api/services"), timeoutMs);
   const data = (legacy.body as { data?: unknown } | undefined)?.data;
@@ -117,6 +119,9 @@ export async function discoverServices(
       `GET /api/services gave ${errorText(legacy)}. Point --jaeger-url at the query service (the UI address).`,
   );
 }
+
+const isObject = (value: unknown): value is object =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const stringList = (values: unknown[]): string[] =>
   values.filter((v): v is string => typeof v === "string" && v !== "").sort();
