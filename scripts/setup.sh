@@ -16,5 +16,12 @@ if [ ! -f instrumentation/node_modules/.package-lock.json ] || [ instrumentation
   npm ci --prefix instrumentation --no-audit --no-fund
 fi
 npm run --prefix instrumentation --silent build
+# The reference Shop, CRM and MES (examples/order-system): their own npm package, compiled to the
+# dist/ the sandbox and the e2e tests run. After the instrumentation: they use its status API.
+if [ ! -f examples/order-system/node_modules/.package-lock.json ] || [ examples/order-system/package-lock.json -nt examples/order-system/node_modules/.package-lock.json ]; then
+  echo "[setup] installing the order system's npm packages"
+  npm ci --prefix examples/order-system --no-audit --no-fund
+fi
+npm run --prefix examples/order-system --silent build
 bash scripts/install-system-deps.sh
 bash tools/build.sh
