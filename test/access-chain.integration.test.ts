@@ -10,7 +10,7 @@ import {
   OAUTH2_PROXY_SECRET_ENV,
   renderOAuth2ProxyConfig,
 } from "../infra/components/access/oauth2-proxy-config";
-import { parseStackConfig } from "../infra/config";
+import { NGINX_ACCESS, parsedAccess } from "../infra/testing/access-fixtures";
 import { freePort, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../sandbox/process";
 import { Browser, type Page } from "./support/browser";
 import { startIdentityProvider, type TestIdentityProvider, type TestUser } from "./support/identity-provider";
@@ -55,15 +55,6 @@ const IDENTITY_HEADERS = [
   "x-auth-request-access-token",
 ];
 
-/** The stack config the test starts from: the access section as a platform engineer writes it. */
-const STACK_ACCESS = {
-  host: "jaeger.dev.order-tracing.internal",
-  officeCidrs: ["10.20.0.0/16"],
-  ingress: { controller: "nginx" },
-  tls: { clusterIssuer: "internal-ca" },
-  oidc: { issuerUrl: "https://sso.order-tracing.internal/realms/staff", clientId: "jaeger-ui" },
-};
-
 describe("access chain: OIDC → oauth2-proxy (support group) → Jaeger query", () => {
   const workDir = mkdtempSync(path.join(tmpdir(), "order-tracing-access-"));
   let jaeger: MemoryJaeger;
@@ -82,12 +73,7 @@ describe("access chain: OIDC → oauth2-proxy (support group) → Jaeger query",
     tap = await startRecordingProxy(jaeger.queryUrl);
 
     // The defaults that matter (group "support", claim "groups", scopes) come from the stack config.
-    const { access } = parseStackConfig(
-      "test",
-      { access: STACK_ACCESS, oidcClientSecret: "set" },
-      new Set(["oidcClientSecret"]),
-    );
-    if (!access) throw new Error("the access section did not parse");
+    const access = parsedAccess(NGINX_ACCESS);
     const proxyPort = await freePort();
     publicUrl = `http://${LOOPBACK}:${proxyPort}`;
     idp = await startIdentityProvider({

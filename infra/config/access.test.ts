@@ -6,28 +6,9 @@ import { parseStackConfig, StackConfigErrors } from "./index";
 import { readAccessConfig } from "./access";
 import { privateCidr } from "./cidr";
 import { ConfigReader } from "./read";
+import { ALB_ACCESS, CLIENT_SECRET, NGINX_ACCESS, SECRET_KEYS } from "../testing/access-fixtures";
 
-/** A complete nginx access section, as in Pulumi.dev.yaml. */
-const NGINX_ACCESS = {
-  host: "jaeger.dev.order-tracing.internal",
-  officeCidrs: ["10.20.0.0/16"],
-  vpnCidrs: ["100.96.0.0/12"],
-  ingress: { controller: "nginx", className: "nginx-internal" },
-  tls: { clusterIssuer: "internal-ca" },
-  oidc: { issuerUrl: "https://sso.order-tracing.internal/realms/staff", clientId: "jaeger-ui" },
-};
-
-const ALB_ACCESS = {
-  host: "jaeger.order-tracing.internal",
-  officeCidrs: ["10.20.0.0/16"],
-  vpnCidrs: ["10.99.0.0/16"],
-  ingress: { controller: "alb", albSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20"] },
-  tls: { certificateArn: "arn:aws:acm:eu-central-1:123456789012:certificate/0f2c7c1e-1111-4222-8333-944455556666" },
-  oidc: { issuerUrl: "https://sso.order-tracing.internal/realms/staff", clientId: "jaeger-ui" },
-};
-
-const SECRET = { oidcClientSecret: "dev-only-client-secret" };
-const SECRET_KEYS = new Set(["oidcClientSecret"]);
+const SECRET = CLIENT_SECRET;
 
 /** The messages of a config that fails validation. */
 function problemsOf(stack: string, raw: Record<string, unknown>, secretKeys = SECRET_KEYS): string[] {

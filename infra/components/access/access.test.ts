@@ -1,36 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { AccessConfig } from "../../config/access";
+import { ALB_ACCESS, NGINX_ACCESS, parsedAccess } from "../../testing/access-fixtures";
 import { recordResources, valueOf, type MockedResource } from "../../testing/mocks";
 import { JaegerQueryAccess, type JaegerQueryAccessArgs } from "./index";
 
-const NGINX: AccessConfig = {
-  host: "jaeger.dev.order-tracing.internal",
-  allowedCidrs: ["10.20.0.0/16", "100.96.0.0/12"],
-  ingress: { controller: "nginx", className: "nginx-internal" },
-  proxyClients: {
-    kind: "pods",
-    namespace: "ingress-nginx",
-    podLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
-  },
-  tls: { source: "secret", secretName: "jaeger-ui-tls", certManager: { kind: "ClusterIssuer", name: "internal-ca" } },
-  oidc: {
-    issuerUrl: "https://sso.order-tracing.internal/realms/staff",
-    clientId: "jaeger-ui",
-    groupsClaim: "groups",
-    allowedGroups: ["support"],
-    scopes: ["openid", "email", "profile", "groups"],
-    providerCidrs: ["0.0.0.0/0"],
-  },
-  proxyReplicas: 2,
-};
-
-const ALB: AccessConfig = {
-  ...NGINX,
-  ingress: { controller: "alb", className: "alb" },
-  proxyClients: { kind: "cidrs", cidrs: ["10.0.0.0/20", "10.0.16.0/20"] },
-  tls: { source: "acm", certificateArn: "arn:aws:acm:eu-central-1:123456789012:certificate/abc-123" },
-};
+const NGINX = parsedAccess(NGINX_ACCESS);
+const ALB = parsedAccess(ALB_ACCESS, "prod");
 
 /** How a secret value travels in the engine protocol (pulumi/sdk: rpc.ts specialSigKey, specialSecretSig). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -122,7 +98,7 @@ describe("JaegerQueryAccess", () => {
     expect(ingress.metadata.annotations).toMatchObject({
       "alb.ingress.kubernetes.io/scheme": "internal",
       "alb.ingress.kubernetes.io/target-type": "ip",
-      "alb.ingress.kubernetes.io/inbound-cidrs": "10.20.0.0/16,100.96.0.0/12",
+      "alb.ingress.kubernetes.io/inbound-cidrs": "10.20.0.0/16,10.99.0.0/16",
       "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
       "alb.ingress.kubernetes.io/certificate-arn": ALB.tls.source === "acm" ? ALB.tls.certificateArn : "",
       "alb.ingress.kubernetes.io/healthcheck-path": "/ping",
