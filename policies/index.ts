@@ -1,8 +1,8 @@
 // The order-tracing policy pack: run with `pulumi preview --policy-pack policies`.
-// Each rule lives in its own module under rules/, with its tests beside it.
+// Each rule lives in its own module under rules/, with its tests beside it (README "Policy pack").
 import { PolicyPack } from "@pulumi/policy";
-import { noPublicServices } from "./rules/no-public-services";
+import { ORDER_TRACING_POLICIES } from "./rules";
 
 new PolicyPack("order-tracing", {
-  policies: [noPublicServices],
+  policies: ORDER_TRACING_POLICIES,
 });
