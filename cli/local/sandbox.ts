@@ -204,23 +204,13 @@ async function startPipeline(
   writeFileSync(jaegerConfig, pipeline.jaegerYaml);
   writeFileSync(collectorConfig, pipeline.collectorYaml);
 
-  const jaeger = startProcess({
-    name: "jaeger",
-    command: path.join(TOOLS_BIN, "jaeger"),
-    args: ["--config", jaegerConfig],
-    logDir,
-  });
-  processes.push(jaeger);
-  started.push(jaeger);
-  await waitForHttp(pipeline.jaegerReady, { process: jaeger, timeoutMs: PIPELINE_START_TIMEOUT_MS });
-
-  const collector = startProcess({
-    name: "collector",
-    command: path.join(TOOLS_BIN, "otelcol-ordertracing"),
-    args: ["--config", collectorConfig],
-    logDir,
-  });
-  processes.push(collector);
-  started.push(collector);
-  await waitForHttp(pipeline.collectorReady, { process: collector, timeoutMs: PIPELINE_START_TIMEOUT_MS });
+  // Jaeger first: the collector exports to it from its first batch on.
+  const startTool = async (name: string, binary: string, config: string, ready: string): Promise<void> => {
+    const child = startProcess({ name, command: path.join(TOOLS_BIN, binary), args: ["--config", config], logDir });
+    processes.push(child);
+    started.push(child);
+    await waitForHttp(ready, { process: child, timeoutMs: PIPELINE_START_TIMEOUT_MS });
+  };
+  await startTool("jaeger", "jaeger", jaegerConfig, pipeline.jaegerReady);
+  await startTool("collector", "otelcol-ordertracing", collectorConfig, pipeline.collectorReady);
 }

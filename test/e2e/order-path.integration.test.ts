@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
 import { fakeCustomer } from "../../cli/local/fake-customers";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
@@ -18,17 +19,6 @@ import { JaegerTraces, eventually, type Span, type Trace } from "./jaeger-traces
 
 const CLI = path.join(REPO, "bin", "order-tracing.js");
 const SERVICES = ["shop", "crm", "mes"] as const;
-const HAPPY_STATUSES = [
-  "CREATED",
-  "SUBMITTED",
-  "APPROVED",
-  "SENT_TO_MES",
-  "ACCEPTED",
-  "IN_PRODUCTION",
-  "MANUFACTURED",
-  "SHIPPED",
-  "DELIVERED",
-];
 /** The collector holds a trace for its tail-sampling decision (30 s in the dev stack) before Jaeger has it. */
 const JAEGER_WAIT_MS = 150_000;
 
@@ -191,7 +181,7 @@ describe("traces in Jaeger", () => {
     }
     expect(problems).toEqual([]);
     const statuses = spans.filter(isStatusChange).map((s) => s.tags["order.status"]);
-    expect(new Set(statuses)).toEqual(new Set(HAPPY_STATUSES));
+    expect(new Set(statuses)).toEqual(new Set(HAPPY_PATH));
   });
 
   it("mes-logic-error: Jaeger shows MES failing at production start, with the exception, and the order left ACCEPTED", async () => {

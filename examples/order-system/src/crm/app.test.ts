@@ -1,11 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerUnavailableError } from "../lib/amqp";
+import { BrokerUnavailableError, type OrderBroker } from "../lib/amqp";
 import { closeServer, listen } from "../lib/http";
 import type { Logger } from "../lib/log";
 import type { StatusChange } from "../lib/order-status";
 import { QUEUES } from "../lib/topology";
-import { createCrmApp, type CrmBroker } from "./app";
+import { createCrmApp } from "./app";
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const customer = {
@@ -16,7 +16,7 @@ const customer = {
 };
 
 /** A broker stand-in that records what CRM publishes and can be switched off. */
-class FakeBroker implements CrmBroker {
+class FakeBroker implements OrderBroker {
   up = true;
   published: Array<{ queue: string; body: object }> = [];
   handlers = new Map<string, (body: unknown) => Promise<"ack" | "reject">>();

@@ -1,5 +1,5 @@
 import express from "express";
-import { BrokerUnavailableError } from "../lib/amqp";
+import { BrokerUnavailableError, type OrderBroker } from "../lib/amqp";
 import { HttpError, createApp, errorHandler } from "../lib/http";
 import { Logger, errorMessage } from "../lib/log";
 import { OrderStore, TrackedOrder, statusView } from "../lib/order-store";
@@ -19,14 +19,8 @@ interface CrmOrder extends TrackedOrder {
 /** The statuses that only MES sets; CRM mirrors them from MES's status events. */
 const MES_STATUSES: readonly OrderStatus[] = ["ACCEPTED", "IN_PRODUCTION", "MANUFACTURED", "REJECTED"];
 
-/** The part of the broker CRM uses, so the app can be exercised without one. */
-export interface CrmBroker {
-  publish(queue: string, body: object): Promise<void>;
-  consume(queue: string, handler: (body: unknown) => Promise<"ack" | "reject">): Promise<void>;
-}
-
 export interface CrmDeps {
-  broker: CrmBroker;
+  broker: OrderBroker;
   status: StatusReporter;
   log: Logger;
 }
@@ -39,11 +33,6 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
   const app = createApp();
   const orders = new OrderStore<CrmOrder>();
 
-  const find = (orderId: string): CrmOrder => {
-    const order = orders.get(orderId);
-    if (!order) throw new HttpError(404, "no such order");
-    return order;
-  };
   const move = (order: CrmOrder, to: OrderStatus): StatusEvent => {
     const change = orders.move(order, to);
     status.changed(change);
@@ -82,7 +71,7 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
   // An operator approves; CRM then hands the order to MES. If the broker is down the order stays
   // APPROVED and approving again retries the hand-over.
   app.post("/orders/:id/approve", async (req, res) => {
-    const order = find(req.params.id);
+    const order = orders.require(req.params.id);
     if (order.status !== "APPROVED") move(order, "APPROVED");
     const workOrder: WorkOrder = {
       orderId: order.orderId,
@@ -105,19 +94,19 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
   });
 
   app.post("/orders/:id/ship", (req, res) => {
-    const order = find(req.params.id);
+    const order = orders.require(req.params.id);
     move(order, "SHIPPED");
     res.json(statusView(order));
   });
 
   app.post("/orders/:id/deliver", (req, res) => {
-    const order = find(req.params.id);
+    const order = orders.require(req.params.id);
     move(order, "DELIVERED");
     res.json(statusView(order));
   });
 
   app.get("/orders/:id", (req, res) => {
-    res.json(statusView(find(req.params.id)));
+    res.json(statusView(orders.require(req.params.id)));
   });
 
   app.use(errorHandler(log));

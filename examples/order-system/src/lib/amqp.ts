@@ -6,6 +6,12 @@ export type Outcome = "ack" | "reject";
 
 export type MessageHandler = (body: unknown) => Promise<Outcome>;
 
+/** The part of the broker the services use: publish JSON, consume JSON. Tests use a stand-in. */
+export interface OrderBroker {
+  publish(queue: string, body: object): Promise<void>;
+  consume(queue: string, handler: MessageHandler): Promise<void>;
+}
+
 /** Raised by `publish` while the broker connection is down; callers answer 503 and the order waits. */
 export class BrokerUnavailableError extends Error {
   constructor(reason: string) {
@@ -25,7 +31,7 @@ const RECONNECT_MAX_MS = 5_000;
  * durable, but a transient message still waiting in a queue is gone when the broker restarts. This is
  * the order system's documented weak spot that the `broker-loss` scenario reproduces.
  */
-export class ReconnectingBroker {
+export class ReconnectingBroker implements OrderBroker {
   private model?: amqp.ChannelModel;
   private channel?: amqp.ConfirmChannel;
   private readonly consumers = new Map<string, MessageHandler>();

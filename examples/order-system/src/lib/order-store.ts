@@ -1,3 +1,4 @@
+import { HttpError } from "./http";
 import { OrderStatus, OrderStatusView, StatusConflictError, StatusEvent, canMove } from "./statuses";
 
 /** What every service keeps about an order's status. */
@@ -16,6 +17,13 @@ export class OrderStore<T extends TrackedOrder> {
 
   get(orderId: string): T | undefined {
     return this.orders.get(orderId);
+  }
+
+  /** The order, or a 404 answer for the request that asked for it. */
+  require(orderId: string): T {
+    const order = this.orders.get(orderId);
+    if (!order) throw new HttpError(404, "no such order");
+    return order;
   }
 
   add(order: T): void {

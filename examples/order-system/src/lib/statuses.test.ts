@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ORDER_STATUSES, TERMINAL_STATUSES, canMove } from "./statuses";
+import { HAPPY_PATH, ORDER_STATUSES, TERMINAL_STATUSES, canMove } from "./statuses";
 import { OrderStore, type TrackedOrder } from "./order-store";
-
-const HAPPY_PATH = [
-  "CREATED",
-  "SUBMITTED",
-  "APPROVED",
-  "SENT_TO_MES",
-  "ACCEPTED",
-  "IN_PRODUCTION",
-  "MANUFACTURED",
-  "SHIPPED",
-  "DELIVERED",
-] as const;
 
 describe("order statuses", () => {
   it("allow the happy path of ../shared/DESIGN.md step by step, and no skipping", () => {

@@ -2,7 +2,8 @@
  * The order statuses of ../shared/DESIGN.md ("Order statuses") and who moves an order between
  * them. Shop, CRM and MES all read them from here so no service invents a status.
  */
-export const ORDER_STATUSES = [
+/** The path every order should take, in order: the statuses an order passes from shop to customer. */
+export const HAPPY_PATH = [
   "CREATED",
   "SUBMITTED",
   "APPROVED",
@@ -12,9 +13,9 @@ export const ORDER_STATUSES = [
   "MANUFACTURED",
   "SHIPPED",
   "DELIVERED",
-  "CANCELLED",
-  "REJECTED",
 ] as const;
+
+export const ORDER_STATUSES = [...HAPPY_PATH, "CANCELLED", "REJECTED"] as const;
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 

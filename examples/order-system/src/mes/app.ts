@@ -1,6 +1,7 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import express from "express";
-import { HttpError, createApp, errorHandler } from "../lib/http";
+import type { OrderBroker } from "../lib/amqp";
+import { createApp, errorHandler } from "../lib/http";
 import { Logger } from "../lib/log";
 import { OrderStore, TrackedOrder, statusView } from "../lib/order-store";
 import { ModelStorage } from "../lib/s3";
@@ -13,14 +14,8 @@ interface MesOrder extends TrackedOrder, WorkOrder {
   printJob?: PrintJob;
 }
 
-/** The part of the broker MES uses. */
-export interface MesBroker {
-  publish(queue: string, body: object): Promise<void>;
-  consume(queue: string, handler: (body: unknown) => Promise<"ack" | "reject">): Promise<void>;
-}
-
 export interface MesDeps {
-  broker: MesBroker;
+  broker: OrderBroker;
   storage: ModelStorage;
   log: Logger;
 }
@@ -34,11 +29,6 @@ export async function createMesApp({ broker, storage, log }: MesDeps): Promise<e
   const app = createApp();
   const orders = new OrderStore<MesOrder>();
 
-  const find = (orderId: string): MesOrder => {
-    const order = orders.get(orderId);
-    if (!order) throw new HttpError(404, "no such order");
-    return order;
-  };
   // The event goes out first: if the broker is down the order keeps its status and the caller retries.
   const moveAndReport = async (order: MesOrder, to: OrderStatus, before?: () => void): Promise<void> => {
     orders.checkMove(order, to);
@@ -55,7 +45,7 @@ export async function createMesApp({ broker, storage, log }: MesDeps): Promise<e
   };
 
   app.post("/orders/:id/start", async (req, res) => {
-    const order = find(req.params.id);
+    const order = orders.require(req.params.id);
     await moveAndReport(order, "IN_PRODUCTION", () => {
       order.printJob = planPrintJob(order);
     });
@@ -63,13 +53,13 @@ export async function createMesApp({ broker, storage, log }: MesDeps): Promise<e
   });
 
   app.post("/orders/:id/complete", async (req, res) => {
-    const order = find(req.params.id);
+    const order = orders.require(req.params.id);
     await moveAndReport(order, "MANUFACTURED");
     res.json(statusView(order));
   });
 
   app.get("/orders/:id", (req, res) => {
-    res.json(statusView(find(req.params.id)));
+    res.json(statusView(orders.require(req.params.id)));
   });
 
   app.use(errorHandler(log));

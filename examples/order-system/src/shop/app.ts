@@ -100,8 +100,7 @@ export function createShopApp({ storage, crmUrl, status, log }: ShopDeps): expre
   });
 
   app.get("/orders/:id", async (req, res) => {
-    const order = orders.get(req.params.id);
-    if (!order) throw new HttpError(404, "no such order");
+    const order = orders.require(req.params.id);
     // CRM owns the order after registration; the shop shows what CRM knows, or its own record.
     try {
       const current = await requestJson("GET", `${crmUrl}/orders/${encodeURIComponent(order.orderId)}`);
