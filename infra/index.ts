@@ -83,6 +83,8 @@ const access = config.access
         namespace: config.namespace,
         access: config.access,
         oidcClientSecret: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(OIDC_CLIENT_SECRET_KEY),
+        jaegerQuery: jaeger.query,
+        basePath: config.jaeger.basePath,
       },
       { providers: { kubernetes: provider }, dependsOn: [namespace] },
     )
