@@ -48,6 +48,7 @@ function pinnedVersion(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = Math.round(os.loadavg()[0] * 10) / 10;
   const now = Date.now();
   const orders = syntheticOrderMix(ORDERS, now - 23 * HOUR, now - HOUR);
   const spans = syntheticOrderSpans(orders);
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       platform: `${os.platform()} ${os.release()}`,
       node: process.version,
+      // The machine is shared with other work: its load says how far the times are from an idle one.
+      loadAverage1m: { atStart: loadAtStart, atEnd: Math.round(os.loadavg()[0] * 10) / 10 },
     },
     versions: {
       jaeger: pinnedVersion("JAEGER_VERSION"),
