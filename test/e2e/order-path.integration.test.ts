@@ -215,7 +215,11 @@ describe("traces in Jaeger", () => {
     const spans = await orderSpans(orderId, (all) => all.some((s) => s.service === "mes" && isS3(s, "GetObject")));
     const fetch = spans.filter((s) => s.service === "mes" && isS3(s, "GetObject"));
     expect(fetch.every(failed), describeSpans(fetch)).toBe(true);
-    expect(spans.filter((s) => s.service === "mes" && consumes(s, QUEUES.workOrders)).every(failed)).toBe(true);
+    // This order runs after broker-loss restarted the broker: CRM published it and MES consumed it,
+    // so both reconnected by themselves.
+    const consumed = spans.filter((s) => s.service === "mes" && consumes(s, QUEUES.workOrders));
+    expect(consumed).toHaveLength(1);
+    expect(consumed.every(failed)).toBe(true);
     expect(latestStatus(spans)).toBe("SENT_TO_MES");
   });
 
