@@ -214,7 +214,7 @@ describe("buildReport", () => {
     expect(buildReport(spans, options(inProductionAt + 29 * MINUTE)).stuck).toEqual([]);
     const later = buildReport(spans, options(inProductionAt + 31 * MINUTE));
     expect(later.stuck).toMatchObject([
-      { orderId: "ord-1", status: "IN_PRODUCTION", service: "mes", operation: STATUS_CHANGE_SPAN, error: null },
+      { orderId: "ord-1", status: "IN_PRODUCTION", service: "mes", operation: "POST /orders/:id/start", error: null },
     ]);
     expect(later.stuck[0].stuckForMs).toBe(31 * MINUTE);
   });
@@ -272,6 +272,22 @@ describe("buildReport", () => {
     });
     const report = buildReport([root, mine, minePublish, otherFailure], options(T0 + 60 * MINUTE));
     expect(report.stuck).toMatchObject([{ orderId: "mine", service: "crm", operation: "publish", error: null }]);
+  });
+
+  it("passes status-change spans by: the trace ends at the last thing the service did", () => {
+    // CRM publishes the work order, then records SENT_TO_MES: the trace ends at the publish.
+    const root = span({ traceId: "t1", service: "crm", operation: "approve", startMs: T0, endMs: T0 + 50 });
+    const publish = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "publish",
+      startMs: T0 + 10,
+      orderId: "o1",
+      parentSpanId: root.spanId,
+    });
+    const change = statusChange("o1", "t1", "crm", "APPROVED", "SENT_TO_MES", T0 + 30, undefined, root);
+    const report = buildReport([root, publish, change], options(T0 + 60 * MINUTE));
+    expect(report.stuck).toMatchObject([{ service: "crm", operation: "publish", error: null }]);
   });
 
   it("follows causality, not clocks, to the end of the trace", () => {

@@ -196,7 +196,9 @@ const ofOrder = (orderId: string) => (span: ReportSpan) => span.orderId === unde
  * order's path since the trace that set its current status, taking the innermost failure (its
  * parents usually fail only because it did). Without a failure, it is where the trace that set
  * the status ends: from the trace root, follow the last child (causal order, so clock skew between
- * services cannot reorder parent and child) down to a leaf.
+ * services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
+ * moment, so the walk passes them by: CRM publishing the work order and then recording
+ * SENT_TO_MES ends at the publish, the last thing it did.
  */
 function whereItStopped(
   index: TraceIndex,
@@ -221,7 +223,7 @@ function whereItStopped(
   for (;;) {
     const next = index
       .childrenOf(end)
-      .filter(belongs)
+      .filter((span) => belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
       .sort((a, b) => a.startMs - b.startMs)
       .at(-1);
     if (!next) break;
