@@ -9,9 +9,6 @@ import type { KubernetesTarget } from "./config";
  */
 export function kubernetesProvider(target: KubernetesTarget): k8s.Provider {
   if (target.mode === "render") {
-    // A forced re-render (`pulumi up --replace`, see scripts/up.sh) must delete the old file before
-    // writing the new one: both have the same path.
-    pulumi.runtime.registerResourceTransform(deleteBeforeReplaceKubernetesObjects);
     return new k8s.Provider("kubernetes", {
       // Relative to the project root, where `pulumi` runs, so the path is the same on every machine.
       renderYamlToDirectory: path.normalize(target.renderDirectory),
@@ -53,13 +50,4 @@ export function skipAwaitOnKubernetesObjects(
       }))
     : { ...(metadata as Metadata), annotations: pulumi.output((metadata as Metadata).annotations).apply(annotate) };
   return { props: { ...args.props, metadata: annotated }, opts: args.opts };
-}
-
-function deleteBeforeReplaceKubernetesObjects(
-  args: pulumi.ResourceTransformArgs,
-): pulumi.ResourceTransformResult | undefined {
-  if (!args.custom || !args.type.startsWith("kubernetes:")) return undefined;
-  // Transforms carry every custom-resource option, though the type only names the common ones.
-  const opts: pulumi.CustomResourceOptions = { ...args.opts, deleteBeforeReplace: true };
-  return { props: args.props, opts };
 }

@@ -14,18 +14,19 @@ pulumi login --local >/dev/null 2>&1 || true
 pulumi login "$PULUMI_BACKEND_URL" >/dev/null
 pulumi stack select --create "$stack" >/dev/null
 
-pulumi up --yes --stack "$stack" --skip-preview --suppress-progress
-
 # Render mode writes a manifest only when a resource is created or changed (pulumi-kubernetes
-# issue 4121, fixed in v4.26): a manifest removed since the last run would stay missing. Re-render
-# exactly those resources.
+# issue 4121, fixed in v4.26): a manifest removed since the last run would stay missing. Forget
+# exactly those resources (and what depends on them) in the state, so the up below renders them again.
 mapfile -t missing < <(pulumi stack export --stack "$stack" | node -r ts-node/register/transpile-only scripts/rendered-manifests.ts missing-urns)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "[up] re-rendering ${#missing[@]} manifest(s) missing from the render folder"
-  replace_args=()
-  for urn in "${missing[@]}"; do replace_args+=(--replace "$urn"); done
-  pulumi up --yes --stack "$stack" --skip-preview --suppress-progress "${replace_args[@]}"
+  echo "[up] ${#missing[@]} manifest(s) missing from the render folder: rendering them again"
+  for urn in "${missing[@]}"; do
+    # A resource already forgotten as a dependent of an earlier one is fine.
+    pulumi state delete --stack "$stack" --yes --force --target-dependents "$urn" >/dev/null 2>&1 || true
+  done
 fi
+
+pulumi up --yes --stack "$stack" --skip-preview --suppress-progress
 
 render_dir=$(pulumi stack output --stack "$stack" renderedManifests 2>/dev/null || true)
 if [ -n "$render_dir" ]; then

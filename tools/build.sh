@@ -76,12 +76,23 @@ build_pulumi() {
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
 }
 
+# The Go host (v3.68.0) predates RunPlugin, which the CLI uses to start policy packs, so the CLI
+# talks to tools/language-host/host.ts, which forwards everything else to the Go host.
 build_language_nodejs() {
   local m="$tools_dir/pulumi-language-nodejs"
-  provide pulumi-language-nodejs "$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" \
-    pulumi-language-nodejs -- \
-    go_tool_build "$m" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs \
+  provide pulumi-language-nodejs "$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" \
+    "$(fingerprint "$m/go.mod" "$m/go.sum" <(echo "binary: pulumi-language-nodejs-go"))" pulumi-language-nodejs-go -- \
+    go_tool_build "$m" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs-go \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_LANGUAGE_NODEJS_SDK_VERSION"
+  # Resolved from the launcher's own location, so a copy of the project runs its own host.ts.
+  cat >"$bin_dir/pulumi-language-nodejs" <<'LAUNCHER'
+#!/usr/bin/env bash
+repo=$(dirname "$0")/../..
+export ORDER_TRACING_GO_LANGUAGE_HOST="$repo/.tools/bin/pulumi-language-nodejs-go"
+export TS_NODE_PROJECT="$repo/tsconfig.json" TS_NODE_TRANSPILE_ONLY=true
+exec node -r "$repo/node_modules/ts-node/register" "$repo/tools/language-host/host.ts" "$@"
+LAUNCHER
+  chmod +x "$bin_dir/pulumi-language-nodejs"
 }
 
 # The provider's main package embeds files generated from the module's own schema.json, which the

@@ -14,13 +14,15 @@ const PROJECT_ENTRIES = [
   "package.json",
   "tsconfig.json",
   "infra",
-  // infra/ reads the bundle's contract (entry files, variable names) from here.
-  "instrumentation/src/env.ts",
   "policies",
   "scripts",
   "tools",
 ];
-const LINKED_ENTRIES = ["node_modules", ".tools"];
+/**
+ * Linked, not copied: installed packages, built tools, and the packages `scripts/setup.sh` builds in
+ * place (infra/ also reads the instrumentation bundle's contract from instrumentation/src/env.ts).
+ */
+const LINKED_ENTRIES = ["node_modules", ".tools", "instrumentation", "examples", "sandbox", "cli", "bin"];
 
 export interface ProjectCopy {
   dir: string;
