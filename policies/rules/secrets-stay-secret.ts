@@ -14,7 +14,7 @@ const REFERENCE_NAME = /[_-](file|path|ref|env|name|id)$/i;
 const HEADER_ENVS = ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"];
 /** `key: value` or `key = value` lines of config files that assign a credential literally. */
 const CONFIG_ASSIGNMENT =
-  /^\s*["']?([A-Za-z0-9_.-]*?(secret|password|passwd|token|api[_-]?key|access[_-]?key|private[_-]?key))["']?\s*[:=]\s*(.+?)\s*$/gim;
+  /^[ \t]*["']?([A-Za-z0-9_.-]*?(secret|password|passwd|token|api[_-]?key|access[_-]?key|private[_-]?key))["']?[ \t]*[:=][ \t]*(\S.*?)[ \t]*$/gim;
 /** Flags that take a credential on the command line (visible in the pod spec and `ps`). */
 const SENSITIVE_FLAG = /^--?([a-z0-9._-]*(secret|password|passwd|token|api-key|access-key|private-key))=(.+)$/i;
 

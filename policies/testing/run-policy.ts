@@ -44,14 +44,19 @@ const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
   deserializeProperties(struct: { toJavaScript(): unknown }, proxySecrets: boolean): Record<string, unknown>;
 };
 
+/** The inputs as the engine sends them: a protobuf Struct, which has no undefined values. */
+function wire(props: Record<string, unknown>): { toJavaScript(): unknown } {
+  return { toJavaScript: () => JSON.parse(JSON.stringify(props)) };
+}
+
 /** Inputs as a validation gets them (secrets unwrapped, unknowns throwing on access). */
 function analysisProps(props: Record<string, unknown>): Record<string, unknown> {
-  return unknownCheckingProxy(deserializeProperties({ toJavaScript: () => props }, false));
+  return unknownCheckingProxy(deserializeProperties(wire(props), false));
 }
 
 /** Inputs as a remediation gets them (secrets kept as `Secret` objects behind a proxy). */
 function remediationProps(props: Record<string, unknown>): Record<string, unknown> {
-  return unknownCheckingProxy(deserializeProperties({ toJavaScript: () => props }, true));
+  return unknownCheckingProxy(deserializeProperties(wire(props), true));
 }
 
 export function urnOf(resource: ResourceUnderTest): string {
