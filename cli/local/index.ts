@@ -211,7 +211,7 @@ function scenarioTable(result: ScenarioResult, endpoints: SandboxEndpoints): str
     `scenario ${result.scenario}: ${result.description}`,
     ...lines,
     "",
-    "traces:",
+    "traces (Jaeger query API):",
     ...result.orders.map((order) => `  ${order.orderId}  ${tracesLink(endpoints.jaegerQuery, order.orderId)}`),
     result.ok ? "every order ended where the scenario expects" : "NOT every order ended where the scenario expects",
   ].join("\n");
@@ -228,7 +228,7 @@ function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void
       `  Shop API       ${endpoints.shop}`,
       `  CRM API        ${endpoints.crm}`,
       `  MES API        ${endpoints.mes}`,
-      `  Jaeger UI/API  ${endpoints.jaegerQuery}`,
+      `  Jaeger query   ${endpoints.jaegerQuery}`,
       `  OTLP gRPC      ${endpoints.otlpGrpc}`,
       `  S3             ${endpoints.s3.endpoint} (bucket ${endpoints.s3.bucket})`,
       `  RabbitMQ       ${endpoints.amqp}`,

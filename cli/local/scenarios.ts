@@ -203,7 +203,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A link to the order's traces in the Jaeger UI. */
+/** The order's traces through Jaeger's query API (CRM's spans find every trace the order is in). */
 export function tracesLink(jaegerQuery: string, orderId: string): string {
-  return `${jaegerQuery}/search?service=crm&tags=${encodeURIComponent(JSON.stringify({ "order.id": orderId }))}`;
+  const tags = encodeURIComponent(JSON.stringify({ "order.id": orderId }));
+  return `${jaegerQuery}/api/traces?service=crm&lookback=24h&tags=${tags}`;
 }
