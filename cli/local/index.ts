@@ -141,29 +141,27 @@ async function down(options: Options): Promise<number> {
   }
   const stopped = await stopRecorded(state);
   removeState(options.dir);
-  console.error(`sandbox stopped (${stopped} processes); logs kept in ${state.logDir}`);
+  console.error(`sandbox stopped (${stopped} processes were running); logs kept in ${state.logDir}`);
   return 0;
 }
 
 /**
  * Stops the supervisor (which stops its children gracefully), then any recorded process that is
- * still the same process: never a pid the kernel has reused for something else.
+ * still the same process: never a pid the kernel has reused for something else. Returns how many
+ * of them were running.
  */
 async function stopRecorded(state: SandboxState): Promise<number> {
-  let stopped = 0;
+  const running = [state.supervisor, ...state.processes].filter(stillRunning).length;
   if (stillRunning(state.supervisor)) {
     process.kill(state.supervisor.pid, "SIGTERM");
     const deadline = Date.now() + DOWN_GRACE_MS;
     while (stillRunning(state.supervisor) && Date.now() < deadline) await delay(POLL_MS);
     if (stillRunning(state.supervisor)) process.kill(state.supervisor.pid, "SIGKILL");
-    stopped++;
   }
   for (const identity of state.processes) {
-    if (!stillRunning(identity)) continue;
-    await stopPid(identity.pid);
-    stopped++;
+    if (stillRunning(identity)) await stopPid(identity.pid);
   }
-  return stopped;
+  return running;
 }
 
 async function scenario(options: Options): Promise<number> {
