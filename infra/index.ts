@@ -67,14 +67,6 @@ const collector = new CollectorGateway(
   { providers: { kubernetes: provider }, dependsOn: [namespace] },
 );
 
-const orderReport = config.report
-  ? new OrderReportCronJob(
-      "order-report",
-      { namespace: config.namespace, ...config.report },
-      { providers: { kubernetes: provider }, dependsOn: [namespace] },
-    )
-  : undefined;
-
 // The only way to the Jaeger UI: internal ingress (office/VPN) → OIDC proxy (support group) → query.
 const access = config.access
   ? new JaegerQueryAccess(
@@ -85,6 +77,20 @@ const access = config.access
         oidcClientSecret: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(OIDC_CLIENT_SECRET_KEY),
         jaegerQuery: jaeger.query,
         basePath: config.jaeger.basePath,
+      },
+      { providers: { kubernetes: provider }, dependsOn: [namespace] },
+    )
+  : undefined;
+
+// Stuck orders on a schedule: the report reads Jaeger query and logs JSON; links open the internal UI.
+const orderReport = config.report
+  ? new OrderReportCronJob(
+      "order-report",
+      {
+        namespace: config.namespace,
+        ...config.report,
+        jaegerQuery: { url: jaeger.queryUrl, podLabels: jaeger.query.podLabels },
+        jaegerUiUrl: config.report.jaegerUiUrl ?? access?.uiUrl,
       },
       { providers: { kubernetes: provider }, dependsOn: [namespace] },
     )
