@@ -33,11 +33,20 @@ export function stackConfig(stack: string): { config: Record<string, string>; se
   return { config, secretKeys };
 }
 
+export interface ProgramUnderMocks {
+  project: string;
+  stack: string;
+  /** Loads the program (an import of its entry module, which declares resources when it runs). */
+  load: () => Promise<unknown>;
+  config: Record<string, string>;
+  secretKeys?: string[];
+}
+
 /**
- * Declares the stack's program under mocks and waits until every resource is registered. Call it
- * once per test file: the program is a module that runs when first imported.
+ * Runs a Pulumi program under mocks and waits until every resource is registered. Call it once per
+ * test file: a program is a module, which runs when first imported.
  */
-export async function declareStack(stack: string): Promise<ResourceUnderTest[]> {
+export async function declareProgram(program: ProgramUnderMocks): Promise<ResourceUnderTest[]> {
   const declared: MockedResource[] = [];
   // The mock monitor has no transform support: apply the program's stack transforms here instead.
   const transforms: pulumi.ResourceTransform[] = [];
@@ -63,15 +72,25 @@ export async function declareStack(stack: string): Promise<ResourceUnderTest[]> 
         return args.inputs;
       },
     },
-    PROJECT,
-    stack,
+    program.project,
+    program.stack,
     false,
   );
-  const { config, secretKeys } = stackConfig(stack);
-  pulumi.runtime.setAllConfig(config, secretKeys);
+  const secretKeys = program.secretKeys ?? [];
+  pulumi.runtime.setAllConfig(program.config, secretKeys);
   // The language host lists secret keys in the environment; the program's config check reads them there.
   process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys);
-  await import("../../infra/index");
+  await program.load();
   await settled(declared);
   return declared.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+}
+
+/** This repository's program (infra/index.ts) with the config of `Pulumi.<stack>.yaml`. */
+export function declareStack(stack: string): Promise<ResourceUnderTest[]> {
+  return declareProgram({
+    project: PROJECT,
+    stack,
+    load: () => import("../../infra/index"),
+    ...stackConfig(stack),
+  });
 }
