@@ -2,7 +2,7 @@
 // components. No logic lives here; each concern is a component under infra/components.
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf } from "./config";
-import { kubernetesProvider } from "./kubernetes-provider";
+import { kubernetesProvider, renderDirectoryPath } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
 import { InstrumentedDeployments } from "./components/instrumented-deployments";
 import { OrderReportCronJob } from "./components/order-report";
@@ -112,4 +112,5 @@ export const retentionCronJob = storage.cronJobName;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
 export const jaegerUiUrl = access?.uiUrl;
-export const renderedManifests = config.kubernetes.mode === "render" ? config.kubernetes.renderDirectory : undefined;
+export const renderedManifests =
+  config.kubernetes.mode === "render" ? renderDirectoryPath(config.kubernetes.renderDirectory) : undefined;

@@ -3,16 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import type { KubernetesTarget } from "./config";
 
+/** The project root (where Pulumi.yaml is): infra/ is one level below it. */
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * The absolute folder a render directory from config names: config paths are relative to the project
+ * root, while pulumi runs the program and the provider from infra/.
+ */
+export function renderDirectoryPath(renderDirectory: string): string {
+  return path.resolve(PROJECT_ROOT, renderDirectory);
+}
+
 /**
  * The kubernetes provider every resource of the stack uses: render mode writes the manifests to a
  * folder (no cluster needed), cluster mode applies them with server-side apply.
  */
 export function kubernetesProvider(target: KubernetesTarget): k8s.Provider {
   if (target.mode === "render") {
-    return new k8s.Provider("kubernetes", {
-      // Relative to the project root, where `pulumi` runs, so the path is the same on every machine.
-      renderYamlToDirectory: path.normalize(target.renderDirectory),
-    });
+    return new k8s.Provider("kubernetes", { renderYamlToDirectory: renderDirectoryPath(target.renderDirectory) });
   }
   if (target.skipAwait) pulumi.runtime.registerResourceTransform(skipAwaitOnKubernetesObjects);
   return new k8s.Provider("kubernetes", {

@@ -31,7 +31,7 @@ pulumi up --yes --stack "$stack" --skip-preview --suppress-progress
 render_dir=$(pulumi stack output --stack "$stack" renderedManifests 2>/dev/null || true)
 if [ -n "$render_dir" ]; then
   count=$(find "$render_dir" -name '*.yaml' | wc -l)
-  echo "[up] $count manifests rendered to $repo_dir/$render_dir"
+  echo "[up] $count manifests rendered to $render_dir"
 fi
 echo "[up] stack outputs ($stack):"
 pulumi stack output --stack "$stack"

@@ -14,6 +14,7 @@ const PROJECT_ENTRIES = [
   "package.json",
   "tsconfig.json",
   "infra",
+  "collector",
   "policies",
   "scripts",
   "tools",
