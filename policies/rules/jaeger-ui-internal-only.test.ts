@@ -80,6 +80,10 @@ describe("jaeger-ui-internal-only: Ingresses", () => {
   it("accepts the configured private ranges, IPv6 ULA included", async () => {
     const v6 = nginxIngress({ annotations: { "nginx.ingress.kubernetes.io/whitelist-source-range": "fd00:10::/32" } });
     expect(await violationsOf(rule, v6)).toEqual([]);
+    const single = nginxIngress({
+      annotations: { "nginx.ingress.kubernetes.io/whitelist-source-range": "10.20.30.40,100.96.0.0/12" },
+    });
+    expect(await violationsOf(rule, single)).toEqual([]);
     const vpnOnly = nginxIngress();
     expect(await violationsOf(rule, vpnOnly, { allowedSourceCidrs: ["100.96.0.0/12"] })).toEqual([
       expect.stringContaining("admits 10.20.0.0/16"),

@@ -42,7 +42,7 @@ export const jaegerUiInternalOnly: ResourceValidationPolicy = {
       allowedSourceCidrs: {
         type: "array",
         items: { type: "string" },
-        default: PRIVATE_RANGES,
+        default: [...PRIVATE_RANGES],
         description: "Ranges the source allowlist of a tracing Ingress may draw from (office and VPN networks).",
       },
       sourceRangeAnnotations: {

@@ -1,7 +1,7 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { containersOf, nameOf, whenKnown, type Props } from "../lib/kubernetes";
-import { parseQuantity } from "../lib/quantity";
+import { parseQuantity as parseQuantityText } from "../../infra/config/quantity";
 import { declaresNamespace, objectsOf, workloadsOf, type StackResource } from "../lib/stack";
 import { TRACING_NAMESPACE_SCHEMA, type TracingNamespaceConfig } from "./shared-config";
 
@@ -197,6 +197,12 @@ function domainProblems(props: Props, maxVolumeGiB: number): string[] {
     );
   }
   return problems;
+}
+
+/** A quantity as a manifest may hold it: `10Gi`, or a plain number of bytes. */
+function parseQuantity(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  return typeof value === "string" ? parseQuantityText(value) : undefined;
 }
 
 function safeYaml(text: string): unknown {
