@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildOpenSearchDomainArgs } from "../../infra/components/opensearch-domain";
 import { stackViolationsOf, type ResourceUnderTest } from "../testing/run-policy";
 import { configMap, k8s, namespace, pods } from "../testing/resources";
 import { traceDiskBounded as rule } from "./trace-disk-bounded";
@@ -59,14 +60,25 @@ const without = (resources: ResourceUnderTest[], name: string) => resources.filt
 const messages = async (resources: ResourceUnderTest[], config = {}) =>
   (await stackViolationsOf(rule, resources, config)).map((v) => v.message);
 
-/** infra/components/opensearch-domain.ts buildOpenSearchDomainArgs, trimmed to what the rule reads. */
-const DOMAIN = {
-  vpcOptions: { subnetIds: ["subnet-a"], securityGroupIds: ["sg-1"] },
-  encryptAtRest: { enabled: true },
-  nodeToNodeEncryption: { enabled: true },
-  domainEndpointOptions: { enforceHttps: true },
-  ebsOptions: { ebsEnabled: true, volumeSize: 100, volumeType: "gp3" },
-};
+/** The domain infra/ declares for storage.kind opensearch-aws (the real builder), in wire form. */
+const DOMAIN = JSON.parse(
+  JSON.stringify(
+    buildOpenSearchDomainArgs({
+      backend: {
+        kind: "opensearch-aws",
+        domainName: "order-traces",
+        engineVersion: "OpenSearch_2.19",
+        instanceType: "r6g.large.search",
+        instanceCount: 3,
+        subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        securityGroupIds: ["sg-1"],
+        username: "jaeger",
+      },
+      diskSize: "100Gi",
+      masterPassword: "unused-here",
+    }),
+  ),
+) as Record<string, unknown>;
 const domain = (props: Record<string, unknown>) => ({ type: "aws:opensearch/domain:Domain", name: "traces", props });
 
 describe("trace-disk-bounded", () => {
