@@ -38,7 +38,11 @@ describe("readInstrumentationConfig", () => {
         resources: { limits: { memory: "96Mi" } },
         forceConflicts: "true",
         services: [
-          { ...shop, nodeModuleFormat: "esm", rules: { http: [{ route: "/orders/:id" }] } },
+          {
+            ...shop,
+            nodeModuleFormat: "esm",
+            rules: { statusEvents: { http: [{ route: "/orders/:orderId", statusField: "status" }] } },
+          },
           { name: "mes", namespace: "mes", container: "mes", language: "java" },
         ],
       },
@@ -49,7 +53,11 @@ describe("readInstrumentationConfig", () => {
     expect(config.initContainerResources.limits).toEqual({ cpu: "500m", memory: "96Mi" });
     expect(config.forceConflicts).toBe(true);
     expect(config.services).toEqual([
-      { ...shop, nodeModuleFormat: "esm", rules: '{"http":[{"route":"/orders/:id"}]}' },
+      {
+        ...shop,
+        nodeModuleFormat: "esm",
+        rules: '{"statusEvents":{"http":[{"route":"/orders/:orderId","statusField":"status"}]}}',
+      },
       { name: "mes", namespace: "mes", deployment: "mes", container: "mes", language: "java" },
     ]);
   });
@@ -108,7 +116,7 @@ describe("readInstrumentationConfig", () => {
             namespace: "mes",
             container: "mes",
             language: "java",
-            rules: { amqp: [] },
+            rules: { statusEvents: { amqp: [] } },
             nodeModuleFormat: "esm",
           },
         ],

@@ -11,6 +11,7 @@ import {
 import { dnsLabel } from "./index";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import { ConfigReader } from "./read";
+import { parseRules } from "../../instrumentation/src/rules";
 
 /** A deployment, owned by another team, whose container gets the instrumentation. */
 export interface InstrumentedService {
@@ -154,6 +155,9 @@ function readServices(read: ConfigReader): InstrumentedService[] {
       } else {
         service.rules = JSON.stringify(fields.rules);
         if (service.language !== "nodejs") nodeOnly("rules");
+        // The bundle drops an invalid rule set as a whole at run time (no status spans, one warning
+        // in a pod log): refuse it here, with the bundle's own parser, before anything is deployed.
+        for (const problem of parseRules(service.rules).problems) itemRead.fail("rules", problem);
       }
     }
     for (const field of itemRead.unknownKeys()) {
