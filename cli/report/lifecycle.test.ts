@@ -290,6 +290,37 @@ describe("buildReport", () => {
     expect(report.stuck).toMatchObject([{ service: "crm", operation: "publish", error: null }]);
   });
 
+  it("follows the branch where work went on, when siblings start in the same millisecond", () => {
+    // Express: the body parser middleware and the request handler start together; the handler
+    // goes on to publish the work order.
+    const root = span({ traceId: "t1", service: "crm", operation: "POST approve", startMs: T0, endMs: T0 + 20 });
+    const handler = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "request handler",
+      startMs: T0,
+      parentSpanId: root.spanId,
+    });
+    const parser = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "middleware - jsonParser",
+      startMs: T0,
+      parentSpanId: root.spanId,
+    });
+    const publish = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "publish",
+      startMs: T0 + 3,
+      orderId: "o1",
+      parentSpanId: handler.spanId,
+    });
+    const change = statusChange("o1", "t1", "crm", "APPROVED", "SENT_TO_MES", T0 + 19, undefined, handler);
+    const report = buildReport([root, handler, parser, publish, change], options(T0 + 60 * MINUTE));
+    expect(report.stuck).toMatchObject([{ service: "crm", operation: "publish" }]);
+  });
+
   it("follows causality, not clocks, to the end of the trace", () => {
     // MES's clock is slow: its consumer span starts "before" CRM's publish that caused it.
     const root = span({ traceId: "t1", service: "crm", operation: "approve", startMs: T0, endMs: T0 + 50 });

@@ -195,8 +195,8 @@ const ofOrder = (orderId: string) => (span: ReportSpan) => span.orderId === unde
  * Where a stuck order's processing stopped. A failure wins: the latest failing span on the
  * order's path since the trace that set its current status, taking the innermost failure (its
  * parents usually fail only because it did). Without a failure, it is where the trace that set
- * the status ends: from the trace root, follow the last child (causal order, so clock skew between
- * services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
+ * the status ends: from the trace root, follow the child whose branch was active last (causal
+ * order, so clock skew between services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
  * moment, so the walk passes them by: CRM publishing the work order and then recording
  * SENT_TO_MES ends at the publish, the last thing it did.
  */
@@ -219,12 +219,24 @@ function whereItStopped(
   const failure = innermost.sort((a, b) => b.startMs - a.startMs)[0];
   if (failure) return { span: failure, error: failure.error ?? null };
 
+  // A branch's latest activity: the latest start anywhere below it. Siblings often start in the
+  // same millisecond (an Express middleware and the handler it calls), so the branch where work
+  // went on last is the one to follow, not merely the sibling that started last.
+  const latest = new Map<ReportSpan, number>();
+  const latestActivity = (span: ReportSpan): number => {
+    let value = latest.get(span);
+    if (value === undefined) {
+      value = Math.max(span.startMs, ...index.childrenOf(span).filter(belongs).map(latestActivity));
+      latest.set(span, value);
+    }
+    return value;
+  };
   let end = index.rootOf(current.span);
   for (;;) {
     const next = index
       .childrenOf(end)
       .filter((span) => belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
-      .sort((a, b) => a.startMs - b.startMs)
+      .sort((a, b) => latestActivity(a) - latestActivity(b) || a.startMs - b.startMs)
       .at(-1);
     if (!next) break;
     end = next;
