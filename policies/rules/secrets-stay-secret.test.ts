@@ -44,6 +44,13 @@ describe("secrets-stay-secret: Pulumi secrets", () => {
         "advancedSecurityOptions.masterUserOptions.masterUserPassword of traces is a plain value",
       ),
     ]);
+    const token = (value: unknown) =>
+      k8s("core/v1:ConfigMap", "settings", { metadata: { name: "settings" }, data: { tenant: value } });
+    const secretInputs = { "kubernetes:core/v1:ConfigMap": ["data.tenant"] };
+    expect(await violationsOf(rule, token("t"), { secretInputs })).toEqual([
+      expect.stringContaining("data.tenant of settings is a plain value"),
+    ]);
+    expect(await violationsOf(rule, token(secret("t")), { secretInputs })).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import { isSecretInput } from "./secret-inputs";
 
 interface Config {
   allowedLiteralEnv: string[];
+  secretInputs: Record<string, string[]>;
 }
 
 /** Names that hold a credential (`OAUTH2_PROXY_CLIENT_SECRET`, `ES_PASSWORD`, `client-secret`, `api_key`…). */
@@ -18,10 +19,10 @@ const CONFIG_ASSIGNMENT =
 /** Flags that take a credential on the command line (visible in the pod spec and `ps`). */
 const SENSITIVE_FLAG = /^--?([a-z0-9._-]*(secret|password|passwd|token|api-key|access-key|private-key))=(.+)$/i;
 
-/** Inputs that must be Pulumi secrets, by resource type: the search domain's master password. */
-const SECRET_FIELDS: Record<string, string[][]> = {
-  "aws:opensearch/domain:Domain": [["advancedSecurityOptions", "masterUserOptions", "masterUserPassword"]],
-  "aws:elasticsearch/domain:Domain": [["advancedSecurityOptions", "masterUserOptions", "masterUserPassword"]],
+/** Inputs that must be Pulumi secrets, by resource type (dotted paths): the search domain's master password. */
+const SECRET_INPUTS: Record<string, string[]> = {
+  "aws:opensearch/domain:Domain": ["advancedSecurityOptions.masterUserOptions.masterUserPassword"],
+  "aws:elasticsearch/domain:Domain": ["advancedSecurityOptions.masterUserOptions.masterUserPassword"],
 };
 
 /**
@@ -37,6 +38,13 @@ export const secretsStaySecret: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
+      secretInputs: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
+        default: SECRET_INPUTS,
+        description:
+          "Inputs that must be Pulumi secrets: resource type → dotted paths (every Kubernetes Secret's data and stringData are checked too).",
+      },
       allowedLiteralEnv: {
         type: "array",
         items: { type: "string" },
@@ -59,7 +67,8 @@ const MAKE_SECRET =
 
 /** Fields that must hold Pulumi secrets do (known only when the observer ran, see secret-inputs.ts). */
 function checkSecretInputs(args: ResourceValidationArgs, report: ReportViolation): void {
-  const paths: string[][] = [...(SECRET_FIELDS[args.type] ?? [])];
+  const { secretInputs } = args.getConfig<Config>();
+  const paths: string[][] = (secretInputs[args.type] ?? []).map((path) => path.split("."));
   if (isKind(args.type, "Secret")) {
     for (const field of ["data", "stringData"]) {
       for (const key of whenKnown(() => Object.keys(args.props[field] ?? {}), [])) paths.push([field, key]);

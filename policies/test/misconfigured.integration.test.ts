@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,12 +39,19 @@ describe("pulumi preview --policy-pack policies on a misconfigured trace stack",
   });
 
   it("fails, naming every rule the stack breaks", async () => {
+    // The pack config (as another team would pass it) adds an input that must be a Pulumi secret,
+    // which shows the secret observer working in the real engine.
+    const packConfig = path.join(dir, "policy-config.json");
+    const secretInputs = { "kubernetes:core/v1:ConfigMap": ["data.tenant-token"] };
+    writeFileSync(packConfig, JSON.stringify({ "secrets-stay-secret": { secretInputs } }));
     const preview = await pulumi([
       "preview",
       "--stack",
       "test",
       "--policy-pack",
       path.join(REPO, "policies"),
+      "--policy-pack-config",
+      packConfig,
       "--non-interactive",
     ]);
     const output = preview.stdout + preview.stderr;
@@ -58,6 +65,8 @@ describe("pulumi preview --policy-pack policies on a misconfigured trace stack",
     expect(output).toContain("has no ResourceQuota with requests.storage");
     expect(output).toContain('No workload in this stack instruments service "shop"');
     expect(output).toContain("sets ES_PASSWORD as a literal value");
+    expect(output).toContain("data.tenant-token of exporter-settings is a plain value");
+    expect(output).not.toContain("data.tenant-token of sealed-settings");
     expect(output).not.toContain("can't run");
   });
 });
