@@ -6,7 +6,7 @@
 // Writes bench/results/report.json: machine, versions, command, raw samples and medians. It asserts
 // nothing. Run: npm run bench:report [-- --samples N] [-- --no-jaeger]
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchWindow } from "../cli/report/jaeger-client";
@@ -14,6 +14,7 @@ import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
 import { JAEGER_BINARY, startMemoryJaeger } from "../cli/report/testing/jaeger-memory";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
+import { benchOptions, writeResultsMarkdown } from "./support/results";
 
 const ROOT = path.resolve(__dirname, "..");
 const ORDERS = 10_000;
@@ -155,8 +156,12 @@ async function main(): Promise<void> {
       `peak RSS of this process: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     ],
   };
-  const file = path.join(ROOT, "bench", "results", "report.json");
+  // `--results-dir` (the smoke run's temporary folder) keeps a smoke run from replacing the measured file.
+  const { resultsDir } = benchOptions(args);
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, "report.json");
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeResultsMarkdown(resultsDir);
   console.error(`wrote ${path.relative(ROOT, file)}`);
 }
 
