@@ -1,6 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { nameOf, whenKnown, type Props } from "../lib/kubernetes";
 import { workloadsOf, type StackResource, type Workload } from "../lib/stack";
+import { stringList } from "./shared-config";
 
 interface Config {
   instrumentedServices: string[];
@@ -22,13 +23,10 @@ export const instrumentationPresent: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      instrumentedServices: {
-        type: "array",
-        items: { type: "string" },
-        default: ["shop", "crm", "mes"],
-        description:
-          "service.name of every service that must be instrumented (OTEL_SERVICE_NAME, or the workload's name).",
-      },
+      instrumentedServices: stringList(
+        ["shop", "crm", "mes"],
+        "service.name of every service that must be instrumented (OTEL_SERVICE_NAME, or the workload's name).",
+      ),
       initContainerName: {
         type: "string",
         default: "order-tracing-instrumentation",

@@ -8,6 +8,7 @@ import {
   TRACING_NAMESPACE_SCHEMA,
   type TracingAppsConfig,
   type TracingNamespaceConfig,
+  stringList,
 } from "./shared-config";
 
 interface Config extends TracingNamespaceConfig, TracingAppsConfig {
@@ -32,29 +33,22 @@ export const jaegerUiInternalOnly: ResourceValidationPolicy = {
     properties: {
       ...TRACING_NAMESPACE_SCHEMA,
       ...TRACING_APPS_SCHEMA,
-      internalIngressClasses: {
-        type: "array",
-        items: { type: "string" },
-        default: ["nginx-internal", "alb"],
-        description:
-          "IngressClasses whose controller is reachable only inside the company network (an `alb` Ingress must also ask for scheme internal).",
-      },
-      allowedSourceCidrs: {
-        type: "array",
-        items: { type: "string" },
-        default: [...PRIVATE_RANGES],
-        description: "Ranges the source allowlist of a tracing Ingress may draw from (office and VPN networks).",
-      },
-      sourceRangeAnnotations: {
-        type: "array",
-        items: { type: "string" },
-        default: [
+      internalIngressClasses: stringList(
+        ["nginx-internal", "alb"],
+        "IngressClasses whose controller is reachable only inside the company network (an `alb` Ingress must also ask for scheme internal).",
+      ),
+      allowedSourceCidrs: stringList(
+        [...PRIVATE_RANGES],
+        "Ranges the source allowlist of a tracing Ingress may draw from (office and VPN networks).",
+      ),
+      sourceRangeAnnotations: stringList(
+        [
           "nginx.ingress.kubernetes.io/whitelist-source-range",
           "nginx.ingress.kubernetes.io/allowlist-source-range",
           `${ALB_ANNOTATION_PREFIX}inbound-cidrs`,
         ],
-        description: "Ingress annotations that hold the controller's source-range allowlist (comma-separated CIDRs).",
-      },
+        "Ingress annotations that hold the controller's source-range allowlist (comma-separated CIDRs).",
+      ),
     },
   },
   validateResource: [

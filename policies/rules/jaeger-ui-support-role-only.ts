@@ -11,6 +11,7 @@ import {
   type JaegerQueryConfig,
   type TracingAppsConfig,
   type TracingNamespaceConfig,
+  stringList,
 } from "./shared-config";
 
 interface Config extends TracingNamespaceConfig, TracingAppsConfig, JaegerQueryConfig {
@@ -34,25 +35,15 @@ export const jaegerUiSupportRoleOnly: StackValidationPolicy = {
       ...TRACING_NAMESPACE_SCHEMA,
       ...TRACING_APPS_SCHEMA,
       ...JAEGER_QUERY_SCHEMA,
-      allowedGroups: {
-        type: "array",
-        items: { type: "string" },
-        default: ["support"],
-        description: "The identity provider's groups of the Support role; the proxy may admit only these.",
-      },
-      allowedProviders: {
-        type: "array",
-        items: { type: "string" },
-        default: ["oidc"],
-        description: "oauth2-proxy providers accepted (OpenID Connect).",
-      },
-      otherQueryClients: {
-        type: "array",
-        items: { type: "string" },
-        default: ["order-report"],
-        description:
-          "app.kubernetes.io/name of in-cluster jobs that read Jaeger query's API besides the proxy (the scheduled report).",
-      },
+      allowedGroups: stringList(
+        ["support"],
+        "The identity provider's groups of the Support role; the proxy may admit only these.",
+      ),
+      allowedProviders: stringList(["oidc"], "oauth2-proxy providers accepted (OpenID Connect)."),
+      otherQueryClients: stringList(
+        ["order-report"],
+        "app.kubernetes.io/name of in-cluster jobs that read Jaeger query's API besides the proxy (the scheduled report).",
+      ),
     },
   },
   validateStack: (args, reportViolation) => {

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { whenKnown, type Props } from "../lib/kubernetes";
+import { stringList } from "./shared-config";
 
 interface Config {
   protectedPrefixes: string[];
@@ -36,18 +37,11 @@ export const modelSourcesNotExpired: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      protectedPrefixes: {
-        type: "array",
-        items: { type: "string" },
-        default: ["models/"],
-        description: "Key prefixes whose objects must stay until their owner deletes them (the uploaded 3D models).",
-      },
-      protectedBuckets: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description: "Limit the rule to these bucket names; empty: every bucket.",
-      },
+      protectedPrefixes: stringList(
+        ["models/"],
+        "Key prefixes whose objects must stay until their owner deletes them (the uploaded 3D models).",
+      ),
+      protectedBuckets: stringList([], "Limit the rule to these bucket names; empty: every bucket."),
     },
   },
   validateResource: (args, reportViolation) => {

@@ -1,6 +1,7 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { containersOf, isKind, labelsOf, nameOf, podTemplateOf, whenKnown, type Props } from "../lib/kubernetes";
+import { stringList } from "./shared-config";
 
 interface Config {
   personalFieldWords: string[];
@@ -27,10 +28,8 @@ export const noPersonalDataInTraces: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      personalFieldWords: {
-        type: "array",
-        items: { type: "string" },
-        default: [
+      personalFieldWords: stringList(
+        [
           "email",
           "mail",
           "phone",
@@ -61,33 +60,25 @@ export const noPersonalDataInTraces: ResourceValidationPolicy = {
           "password",
           "token",
         ],
-        description:
-          "Words (of a key split at '.', '_', '-' and camelCase) that make an attribute or baggage key personal.",
-      },
-      urlAttributes: {
-        type: "array",
-        items: { type: "string" },
-        default: ["url.full", "http.url", "http.target"],
-        description: "URL attributes whose query string the collector's transform must cut.",
-      },
+        "Words (of a key split at '.', '_', '-' and camelCase) that make an attribute or baggage key personal.",
+      ),
+      urlAttributes: stringList(
+        ["url.full", "http.url", "http.target"],
+        "URL attributes whose query string the collector's transform must cut.",
+      ),
       collectorRoleLabel: {
         type: "string",
         default: "order-tracing/collector-role",
         description: "Label on a collector's ConfigMap naming its tier.",
       },
-      scrubbedUpstreamRoles: {
-        type: "array",
-        items: { type: "string" },
-        default: ["sampler"],
-        description: "Collector tiers that receive only from tiers that already scrubbed (the two-tier samplers).",
-      },
-      scrubbedUpstreamExporters: {
-        type: "array",
-        items: { type: "string" },
-        default: ["jaeger_storage_exporter"],
-        description:
-          "Exporter types of pipelines that receive only from the scrubbing gateway (Jaeger v2's own pipeline, which writes to storage).",
-      },
+      scrubbedUpstreamRoles: stringList(
+        ["sampler"],
+        "Collector tiers that receive only from tiers that already scrubbed (the two-tier samplers).",
+      ),
+      scrubbedUpstreamExporters: stringList(
+        ["jaeger_storage_exporter"],
+        "Exporter types of pipelines that receive only from the scrubbing gateway (Jaeger v2's own pipeline, which writes to storage).",
+      ),
     },
   },
   validateResource: [

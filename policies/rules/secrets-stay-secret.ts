@@ -1,6 +1,7 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { containersOf, isKind, nameOf, podTemplateOf, whenKnown, type Props } from "../lib/kubernetes";
 import { isSecretInput } from "./secret-inputs";
+import { stringList } from "./shared-config";
 
 interface Config {
   allowedLiteralEnv: string[];
@@ -45,12 +46,10 @@ export const secretsStaySecret: ResourceValidationPolicy = {
         description:
           "Inputs that must be Pulumi secrets: resource type → dotted paths (every Kubernetes Secret's data and stringData are checked too).",
       },
-      allowedLiteralEnv: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description: "Environment variable names allowed a literal value although their name looks like a credential.",
-      },
+      allowedLiteralEnv: stringList(
+        [],
+        "Environment variable names allowed a literal value although their name looks like a credential.",
+      ),
     },
   },
   validateResource: [

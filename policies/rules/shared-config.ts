@@ -9,7 +9,8 @@ type PolicyConfigJSONSchema = PolicyConfigSchema["properties"][string];
 
 type Schema = Record<string, PolicyConfigJSONSchema>;
 
-const strings = (defaults: string[], description: string): PolicyConfigJSONSchema => ({
+/** A config property holding a list of strings. */
+export const stringList = (defaults: string[], description: string): PolicyConfigJSONSchema => ({
   type: "array",
   items: { type: "string" },
   default: defaults,
@@ -30,7 +31,7 @@ export interface TracingNamespaceConfig {
 
 /** `app.kubernetes.io/name` of the trace pipeline's parts (PARTS in infra/topology.ts). */
 export const TRACING_APPS_SCHEMA: Schema = {
-  tracingApps: strings(
+  tracingApps: stringList(
     [
       "jaeger",
       "jaeger-query",
@@ -51,7 +52,10 @@ export interface TracingAppsConfig {
 
 /** Where Jaeger query runs, the proxy in front of it, and the ports of query's UI and API. */
 export const JAEGER_QUERY_SCHEMA: Schema = {
-  jaegerQueryApps: strings(["jaeger", "jaeger-query"], "app.kubernetes.io/name of the pods that serve Jaeger query."),
+  jaegerQueryApps: stringList(
+    ["jaeger", "jaeger-query"],
+    "app.kubernetes.io/name of the pods that serve Jaeger query.",
+  ),
   jaegerQueryPorts: {
     type: "array",
     items: { type: ["integer", "string"] },

@@ -3,7 +3,7 @@ import * as yaml from "js-yaml";
 import { containersOf, nameOf, whenKnown, type Props } from "../lib/kubernetes";
 import { parseQuantity as parseQuantityText } from "../../infra/config/quantity";
 import { declaresNamespace, objectsOf, workloadsOf, type StackResource } from "../lib/stack";
-import { TRACING_NAMESPACE_SCHEMA, type TracingNamespaceConfig } from "./shared-config";
+import { TRACING_NAMESPACE_SCHEMA, type TracingNamespaceConfig, stringList } from "./shared-config";
 
 interface Config extends TracingNamespaceConfig {
   maxRetentionDays: number;
@@ -39,12 +39,10 @@ export const traceDiskBounded: StackValidationPolicy = {
         default: 90,
         description: "The longest retention allowed: traces older than this must be deleted.",
       },
-      retentionJobImages: {
-        type: "array",
-        items: { type: "string" },
-        default: ["jaeger-es-index-cleaner"],
-        description: "Images of the retention job (a CronJob whose first argument is the retention in days).",
-      },
+      retentionJobImages: stringList(
+        ["jaeger-es-index-cleaner"],
+        "Images of the retention job (a CronJob whose first argument is the retention in days).",
+      ),
       maxDomainVolumeGiB: {
         type: "integer",
         minimum: 1,
