@@ -118,15 +118,18 @@ export function writeResultsMarkdown(resultsDir: string): string {
   const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.endsWith(".json")) : [];
   for (const file of files.sort()) {
     const result = JSON.parse(readFileSync(path.join(resultsDir, file), "utf8")) as Partial<BenchResult>;
-    const machine = result.machine;
+    // Files written before this helper existed may lack fields: show what is there.
+    const machine = result.machine as Partial<BenchResult["machine"]> | undefined;
     const lines = [
       `## ${file.replace(/\.json$/, "")}: ${result.benchmark ?? "(untitled)"}`,
       "",
       `- command: \`${result.command ?? "?"}\`${result.smoke ? " (smoke run: not a measurement)" : ""}`,
       `- date: ${result.date ?? "?"}`,
       machine
-        ? `- machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}; ` +
-          `load average ${machine.loadAverage1m.atStart} at start, ${machine.loadAverage1m.atEnd} at end`
+        ? `- machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}` +
+          (machine.loadAverage1m
+            ? `; load average ${machine.loadAverage1m.atStart} at start, ${machine.loadAverage1m.atEnd} at end`
+            : "")
         : "- machine: ?",
       `- versions: ${Object.entries(result.versions ?? {})
         .map(([k, v]) => `${k} ${v ?? "?"}`)
@@ -142,6 +145,11 @@ export function writeResultsMarkdown(resultsDir: string): string {
   }
   const file = path.join(resultsDir, "..", "RESULTS.md");
   writeFileSync(file, sections.join("\n"));
+  // Formatted as the repository's `prettier --check` expects (aligned tables), with its config.
+  execFileSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--write", file], {
+    cwd: ROOT,
+    stdio: "ignore",
+  });
   return file;
 }
 
