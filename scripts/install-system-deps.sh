@@ -2,10 +2,13 @@
 # Debian packages the tests and the local sandbox need, installed only when missing:
 #   rabbitmq-server  the broker of the order path (sandbox/rabbitmq.ts runs private instances of it
 #                    on loopback; the package's own system service is never started).
+#   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
+#                    a private etcd on loopback per test; the package's own service is never started).
 set -euo pipefail
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+[ -x /usr/bin/etcd ] || missing+=(etcd-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "[system-deps] installing ${missing[*]}"
-# Keep the package's maintainer scripts from starting a system-wide broker on 0.0.0.0:5672.
+# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672) or etcd.
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then

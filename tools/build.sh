@@ -165,7 +165,26 @@ build_oauth2_proxy() {
     "-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=v$OAUTH2_PROXY_VERSION"
 }
 
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy)
+# The local control plane of the integration tests (scripts/control-plane.sh): kube-apiserver and
+# kube-controller-manager, one build of one wrapper module. Both stamp their version from ldflags as
+# Kubernetes' own build does (hack/lib/version.sh): the kubernetes provider reads the server version.
+build_kubernetes() {
+  local m="$tools_dir/kubernetes"
+  provide kubernetes "$KUBERNETES_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" \
+    kube-apiserver kube-controller-manager -- kubernetes_steps "$m"
+}
+kubernetes_steps() {
+  local m=$1 major=${KUBERNETES_VERSION%%.*} rest=${KUBERNETES_VERSION#*.}
+  local minor=${rest%%.*} stamp="" package
+  for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $package.gitVersion=v$KUBERNETES_VERSION -X $package.gitMajor=$major -X $package.gitMinor=$minor"
+    stamp+=" -X $package.gitTreeState=clean"
+  done
+  (cd "$m" && go build "${build_flags[@]}" -ldflags "-s -w$stamp" -o "$out/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
+}
+
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 
@@ -180,6 +199,7 @@ for tool in "${requested[@]}"; do
     telemetrygen) build_telemetrygen ;;
     gofakes3) build_gofakes3 ;;
     oauth2-proxy) build_oauth2_proxy ;;
+    kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;
     *)
       log "unknown tool '$tool'; known: ${all_tools[*]}"
       exit 2
