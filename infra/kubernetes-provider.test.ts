@@ -5,8 +5,15 @@ import { recordResources, valueOf } from "./testing/mocks";
 
 recordResources();
 
-function transform(type: string, props: Record<string, unknown>, custom = true) {
-  return skipAwaitOnKubernetesObjects({ type, name: "x", custom, props, opts: {} });
+/** The resource under construction, which a stack transformation receives (not read by this one). */
+class Constructing extends pulumi.ComponentResource {
+  constructor() {
+    super("test:index:Constructing", "constructing");
+  }
+}
+
+function transform(type: string, props: Record<string, unknown>) {
+  return skipAwaitOnKubernetesObjects({ resource: new Constructing(), type, name: "x", props, opts: {} });
 }
 
 async function annotationsOf(props: Record<string, unknown> | undefined): Promise<unknown> {
@@ -36,7 +43,8 @@ describe("skipAwait transform (API-only clusters)", () => {
   });
 
   it("leaves components, providers and non-Kubernetes resources alone", () => {
-    expect(transform("order-tracing:x:Component", { metadata: {} }, false)).toBeUndefined();
+    expect(transform("order-tracing:x:Component", { metadata: {} })).toBeUndefined();
+    expect(transform("kubernetes:yaml/v2:ConfigGroup", { files: ["a.yaml"] })).toBeUndefined();
     expect(transform("pulumi:providers:kubernetes", { kubeconfig: "k" })).toBeUndefined();
     expect(transform("random:index/randomPassword:RandomPassword", { length: 32 })).toBeUndefined();
   });

@@ -22,7 +22,9 @@ export function kubernetesProvider(target: KubernetesTarget): k8s.Provider {
   if (target.mode === "render") {
     return new k8s.Provider("kubernetes", { renderYamlToDirectory: renderDirectoryPath(target.renderDirectory) });
   }
-  if (target.skipAwait) pulumi.runtime.registerResourceTransform(skipAwaitOnKubernetesObjects);
+  // A stack transformation runs inside the program; the newer engine-side transforms
+  // (registerResourceTransform) need a language host newer than the one we can build (README "Tools").
+  if (target.skipAwait) pulumi.runtime.registerStackTransformation(skipAwaitOnKubernetesObjects);
   return new k8s.Provider("kubernetes", {
     kubeconfig: target.kubeconfig,
     context: target.context,
@@ -40,12 +42,12 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
  * was skipped stays visible in the cluster.
  */
 export function skipAwaitOnKubernetesObjects(
-  args: pulumi.ResourceTransformArgs,
-): pulumi.ResourceTransformResult | undefined {
+  args: pulumi.ResourceTransformationArgs,
+): pulumi.ResourceTransformationResult | undefined {
+  // Objects of the provider (`kubernetes:<group>/<version>:<Kind>`) carry metadata; its components
+  // (yaml, helm, kustomize) and the provider itself (`pulumi:providers:kubernetes`) do not.
   const metadata: unknown = args.props.metadata;
-  if (!args.custom || !args.type.startsWith("kubernetes:") || typeof metadata !== "object" || metadata === null) {
-    return undefined;
-  }
+  if (!args.type.startsWith("kubernetes:") || typeof metadata !== "object" || metadata === null) return undefined;
   const annotate = (annotations: Record<string, string> | undefined) => ({
     ...annotations,
     [SKIP_AWAIT_ANNOTATION]: "true",
