@@ -4,19 +4,15 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCollectorConfig } from "../../infra/collector/config";
-import { localCollectorSettings } from "../../infra/collector/settings";
 import { OTEL_ENV, REGISTER_ENTRY } from "../../instrumentation/src/env";
 import { freePorts, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
 import {
-  exportingTo,
-  stackConfig,
-  startCollector,
   startOtlpJsonReceiver,
   type OtlpJsonReceiver,
   type OtlpSpan,
   type RunningCollector,
 } from "../support/collector";
+import { startDevPipeline, type DevPipeline } from "./dev-pipeline";
 import { REPO } from "../support/project";
 import { PII_CORPUS, probesFoundIn } from "./pii-corpus";
 
@@ -83,33 +79,20 @@ function oneSpanRequest(name: string, attributes: Array<{ key: string; value: { 
 }
 
 describe("fault: hostile input to the collector's OTLP endpoint", () => {
+  let pipeline: DevPipeline;
   let receiver: OtlpJsonReceiver;
   let collector: RunningCollector;
-  let ports: { otlpGrpc: number; otlpHttp: number; health: number };
+  let ports: DevPipeline["ports"];
+  let post: DevPipeline["post"];
 
   beforeAll(async () => {
-    const [otlpGrpc, otlpHttp, health, metrics, receiverPort] = await freePorts(5);
-    ports = { otlpGrpc, otlpHttp, health };
-    receiver = await startOtlpJsonReceiver(receiverPort);
-    const config = stackConfig("dev").collector;
-    const settings = localCollectorSettings(
-      { ...config, sampling: { ...config.sampling, keepPercent: 100, decisionWaitSeconds: 1 } },
-      { ports: { otlpGrpc, otlpHttp, health, metrics }, exporterEndpoint: `${LOOPBACK}:${receiverPort}` },
-    );
-    collector = await startCollector(exportingTo(buildCollectorConfig(settings), receiver.endpoint), health);
+    pipeline = await startDevPipeline();
+    ({ receiver, collector, ports, post } = pipeline);
   }, 90_000);
 
   afterAll(async () => {
-    await collector?.stop();
-    await receiver?.close();
+    await pipeline?.stop();
   });
-
-  const post = (body: Buffer | string, contentType: string) =>
-    fetch(`http://${LOOPBACK}:${ports.otlpHttp}/v1/traces`, {
-      method: "POST",
-      headers: { "content-type": contentType },
-      body,
-    });
 
   it("refuses malformed OTLP (garbage protobuf, broken JSON, wrong types, binary as JSON)", async () => {
     const cases: Array<[Buffer | string, string]> = [

@@ -1,18 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCollectorConfig } from "../../infra/collector/config";
-import { localCollectorSettings } from "../../infra/collector/settings";
 import { tracingFixture } from "../../instrumentation/test/tracing-fixture";
-import { freePorts, LOOPBACK } from "../../sandbox/process";
-import {
-  exportingTo,
-  stackConfig,
-  startCollector,
-  startOtlpJsonReceiver,
-  type OtlpAttribute,
-  type OtlpJsonReceiver,
-  type RunningCollector,
-} from "../support/collector";
+import type { OtlpAttribute } from "../support/collector";
+import { startDevPipeline, type DevPipeline } from "./dev-pipeline";
 import { isPathSafe, leaksIn, PII_CORPUS, probesFoundIn, type Probe } from "./pii-corpus";
 
 /**
@@ -139,23 +129,11 @@ describe("fault: personal data", () => {
   });
 
   describe("collector scrubbing alone (dev stack pipeline, unscrubbed OTLP in)", () => {
-    let receiver: OtlpJsonReceiver;
-    let collector: RunningCollector;
+    let pipeline: DevPipeline;
     const traceIds = new Set<string>();
 
     beforeAll(async () => {
-      const [otlpGrpc, otlpHttp, health, metrics, receiverPort] = await freePorts(5);
-      receiver = await startOtlpJsonReceiver(receiverPort);
-      const config = stackConfig("dev").collector;
-      // Keep every trace and decide soon: the proof is about redaction, not sampling.
-      const settings = localCollectorSettings(
-        { ...config, sampling: { ...config.sampling, keepPercent: 100, decisionWaitSeconds: 1 } },
-        { ports: { otlpGrpc, otlpHttp, health, metrics }, exporterEndpoint: `${LOOPBACK}:${receiverPort}` },
-      );
-      const generated = buildCollectorConfig(settings);
-      const document = exportingTo(generated, receiver.endpoint);
-      expect(document.processors).toEqual(generated.processors);
-      collector = await startCollector(document, health);
+      pipeline = await startDevPipeline();
 
       const now = BigInt(Date.now()) * 1_000_000n;
       const str = (key: string, value: string): OtlpAttribute => ({ key, value: { stringValue: value } });
@@ -205,32 +183,23 @@ describe("fault: personal data", () => {
       const body = JSON.stringify({ resourceSpans });
       // What goes in carries every probe: the zero below is the collector's doing.
       expect(probesFoundIn(body)).toHaveLength(PII_CORPUS.length);
-      const response = await fetch(`http://${LOOPBACK}:${otlpHttp}/v1/traces`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
+      const response = await pipeline.post(body);
       expect(response.status).toBe(200);
 
       const deadline = Date.now() + 60_000;
-      const arrived = () =>
-        receiver.requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))
-          .length;
+      const arrived = () => pipeline.spans().length;
       while (arrived() < traceIds.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     }, 120_000);
 
     afterAll(async () => {
-      await collector?.stop();
-      await receiver?.close();
+      await pipeline?.stop();
     });
 
     it("every span arrives, and not one probe with it", () => {
-      const received = receiver.requests.flatMap((r) =>
-        r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
-      );
+      const received = pipeline.spans();
       expect(new Set(received.map((s) => s.traceId))).toEqual(traceIds);
-      expect([...new Set(receiver.requests.flatMap((r) => leaksIn(r)))]).toEqual([]);
-      expect(probesFoundIn(receiver.rawBodies.join("\n")).map((p) => `${p.kind}: ${p.value}`)).toEqual([]);
+      expect([...new Set(pipeline.receiver.requests.flatMap((r) => leaksIn(r)))]).toEqual([]);
+      expect(probesFoundIn(pipeline.receiver.rawBodies.join("\n")).map((p) => `${p.kind}: ${p.value}`)).toEqual([]);
     });
   });
 });
