@@ -129,6 +129,11 @@ describe("pulumi up and destroy against a real Kubernetes API server", () => {
  */
 async function expectStoredStrictly(cluster: ControlPlane, declared: DeclaredObject[]): Promise<void> {
   expect(declared.length).toBeGreaterThan(0);
+  // The control: this API server does refuse an unknown field when asked to be strict.
+  const misspelt = { ...declared[0].object, specc: {} };
+  await expect(
+    cluster.api.apply(misspelt, { fieldManager: STRICT_CHECK_MANAGER, force: true, dryRun: true }),
+  ).rejects.toThrow(/specc: field not declared in schema/);
   for (const { urn, object, isPatch } of declared) {
     const path = await cluster.api.pathOf(object);
     const stored = await cluster.api.get(path);
