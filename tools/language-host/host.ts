@@ -35,8 +35,15 @@ function startGoHost(args: string[]): Promise<{ port: string; stop: () => void }
     const child = spawn(GO_HOST, args, { stdio: ["ignore", "pipe", "inherit"] });
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`the Go language host exited with ${code} before serving`)));
-    readline.createInterface({ input: child.stdout }).once("line", (line) => {
-      resolve({ port: line.trim(), stop: () => child.kill() });
+    let serving = false;
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
+      if (!serving) {
+        serving = true;
+        resolve({ port: line.trim(), stop: () => child.kill() });
+        return;
+      }
+      // After its port, the Go host forwards the program's own output (console.log): pass it on.
+      process.stdout.write(`${line}\n`);
     });
   });
 }
