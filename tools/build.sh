@@ -104,8 +104,11 @@ build_kubernetes_provider() {
     kubernetes_provider_steps "$m"
 }
 kubernetes_provider_steps() {
-  local m=$1 src
-  src=$(cd "$m" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  local m=$1 src module=github.com/pulumi/pulumi-kubernetes/provider/v4
+  # `go list -m` reports no folder for a module the machine has not downloaded yet (a fresh machine).
+  (cd "$m" && go mod download "$module")
+  src=$(cd "$m" && go list -m -f '{{.Dir}}' "$module")
+  [ -n "$src" ] || { log "could not locate $module in the Go module cache"; return 1; }
   node "$m/embed-schema.mjs" "$src/cmd/pulumi-resource-kubernetes" "$m" "$PULUMI_KUBERNETES_VERSION"
   go_tool_build "$m" . pulumi-resource-kubernetes \
     "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION"
