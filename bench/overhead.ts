@@ -1,12 +1,17 @@
 // Instrumentation overhead of the reference Shop API, three variants under the same load, alternated
-// round by round so the shared machine's load falls on all of them alike:
+// round by round so any drift of the machine falls on all of them alike:
 //   plain        node dist/shop.js
 //   instrumented the environment the injection sets (bundle through --require, batch OTLP gRPC export)
 //                with our collector running the dev stack's generated config, exporting to Jaeger
 //   unreachable  the same instrumentation with nothing listening at the collector's address
-// Load: autocannon on GET /orders/:id and POST /orders (its S3 PutObject to gofakes3 and its CRM call
-// to a stub CRM, bench/support/crm-stub.ts). Figures per run: requests/s, p50/p99 latency, and the
-// Shop process's CPU time per request (/proc/<pid>/stat). Writes bench/results/overhead.json.
+// Two loads per endpoint (GET /orders/:id, and POST /orders with its S3 PutObject to gofakes3 and its
+// CRM call to a stub CRM, bench/support/crm-stub.ts), both with autocannon:
+//   saturation   as many requests as 10 connections get served: throughput and CPU per request
+//   fixed rate   the same offered rate for every variant, half of what the plain Shop serves at
+//                saturation (a busy service that still has headroom): latency at equal load
+// Shop runs on a core of its own and everything else on the other(s) (bench/support/cpu.ts), so its
+// figures are its own cost. Latencies are taken per response at microsecond resolution (autocannon's
+// own histogram keeps whole milliseconds). Writes bench/results/overhead.json.
 // Run: npm run bench:overhead [-- --smoke] [-- --results-dir DIR]
 import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,6 +22,7 @@ import { readDevStack } from "../cli/local/pipeline";
 import { injectionTarget, localServiceEnv } from "../cli/local/service-env";
 import { SANDBOX_S3_CREDENTIALS, SANDBOX_S3_REGION, startS3Server } from "../sandbox/s3";
 import { freePort, LOOPBACK, startProcess, waitForPort, type ManagedProcess } from "../sandbox/process";
+import { cpuLayout, pinTo } from "./support/cpu";
 import {
   benchOptions,
   commandOf,
@@ -37,6 +43,8 @@ const ROUNDS = options.smoke ? 1 : 4;
 const DURATION_S = options.smoke ? 1 : 10;
 const WARMUP_S = options.smoke ? 1 : 3;
 const CONNECTIONS = 10;
+/** The fixed rate as a share of the plain Shop's saturation throughput. */
+const FIXED_RATE_SHARE = 0.5;
 /** Orders created before the GET runs; GET cycles through them. */
 const GET_ORDERS = 20;
 /** A 4 KiB model file: small enough that the measure is Shop's work, not the copying of bytes. */
@@ -53,11 +61,16 @@ const VARIANTS = ["plain", "instrumented", "unreachable"] as const;
 type Variant = (typeof VARIANTS)[number];
 const ENDPOINTS = ["GET /orders/:id", "POST /orders"] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
+const LOADS = ["saturation", "fixed rate"] as const;
+type Load = (typeof LOADS)[number];
 
 interface RunSample {
   round: number;
   variant: Variant;
   endpoint: Endpoint;
+  load: Load;
+  /** The offered rate of a fixed-rate run (requests/s); absent at saturation. */
+  offeredPerSecond?: number;
   requests: number;
   requestsPerSecond: number;
   p50Ms: number;
@@ -67,7 +80,21 @@ interface RunSample {
   errors: number;
 }
 
-async function load(url: string, endpoint: Endpoint, seconds: number, orderIds: string[]) {
+interface LoadResult {
+  requests: number;
+  latenciesMs: number[];
+  non2xx: number;
+  errors: number;
+}
+
+/** One autocannon run; latencies from its per-response event, which carries fractional milliseconds. */
+async function load(
+  url: string,
+  endpoint: Endpoint,
+  seconds: number,
+  orderIds: string[],
+  ratePerSecond?: number,
+): Promise<LoadResult> {
   let next = 0;
   const request =
     endpoint === "POST /orders"
@@ -79,7 +106,29 @@ async function load(url: string, endpoint: Endpoint, seconds: number, orderIds: 
             path: `/orders/${orderIds[next++ % orderIds.length]}`,
           }),
         };
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds, requests: [request] });
+  const latenciesMs: number[] = [];
+  const instance = autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [request],
+    ...(ratePerSecond ? { overallRate: ratePerSecond } : {}),
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  // Emitted as (client, statusCode, bytes, responseTime); the typings leave out the client.
+  instance.on("response", (...args: unknown[]) => {
+    const [statusCode, responseTime] = [args[1], args[3]];
+    if (typeof statusCode === "number" && statusCode < 300 && typeof responseTime === "number") {
+      latenciesMs.push(responseTime);
+    }
+  });
+  const result = await instance;
+  return { requests: result.requests.total, latenciesMs, non2xx: result.non2xx, errors: result.errors };
+}
+
+function percentile(values: number[], share: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
 }
 
 async function createOrders(url: string, count: number): Promise<string[]> {
@@ -98,15 +147,20 @@ async function createOrders(url: string, count: number): Promise<string[]> {
 
 async function main(): Promise<void> {
   const machine = machineAtStart();
+  const cpus = cpuLayout();
+  if (cpus) pinTo(process.pid, cpus.others); // autocannon runs in this process
+  const pinOther = (pid: number): void => (cpus ? pinTo(pid, cpus.others) : undefined);
   const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-bench-overhead-"));
   const stack = readDevStack(ROOT);
   const shopService = stack.instrumentation.services.find((s) => s.name === "shop");
   if (!shopService) throw new Error("Pulumi.dev.yaml lists no shop in order-tracing:instrumentation.services");
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const samples: RunSample[] = [];
+  const fixedRates: Partial<Record<Endpoint, number>> = {};
   try {
     const s3 = await startS3Server({ logDir });
     started.push(s3);
+    pinOther(s3.pid);
     const crmPort = await freePort();
     const crm = startProcess({
       name: "crm-stub",
@@ -117,11 +171,14 @@ async function main(): Promise<void> {
       logDir,
     });
     started.push(crm);
+    pinOther(crm.pid);
     await waitForPort(crmPort, { process: crm, timeoutMs: 30_000 });
     const jaeger = await startJaeger({ kind: "memory", maxTraces: 100_000 }, logDir);
     started.push(jaeger);
+    pinOther(jaeger.process.pid);
     const collector = await startCollector("generated", stack, jaeger.otlpGrpc, logDir);
     started.push(collector);
+    pinOther(collector.process.pid);
     const nobodyListening = await freePort();
 
     const appEnv = (port: number): Record<string, string> => ({
@@ -146,52 +203,75 @@ async function main(): Promise<void> {
         }),
       };
     };
+    /** Runs `measure` against a fresh Shop of the variant, on its own core. */
+    const withShop = async <T>(variant: Variant, measure: (shop: ManagedProcess, url: string) => Promise<T>) => {
+      const port = await freePort();
+      const shop = startProcess({
+        name: `shop-${variant}`,
+        command: process.execPath,
+        args: ["dist/shop.js"],
+        cwd: ORDER_SYSTEM_DIR,
+        env: envOf(variant, port),
+        logDir,
+      });
+      try {
+        if (cpus) pinTo(shop.pid, cpus.measured);
+        await waitForPort(port, { process: shop, timeoutMs: 60_000 });
+        return await measure(shop, `http://${LOOPBACK}:${port}`);
+      } finally {
+        await shop.stop();
+        await sleep(500);
+      }
+    };
 
-    for (let round = 0; round < ROUNDS; round++) {
+    // The fixed rate of each endpoint: a share of what the plain Shop serves at saturation.
+    await withShop("plain", async (_shop, url) => {
+      const orderIds = await createOrders(url, GET_ORDERS);
+      for (const endpoint of ENDPOINTS) {
+        await load(url, endpoint, WARMUP_S, orderIds);
+        const calibration = await load(url, endpoint, DURATION_S, orderIds);
+        fixedRates[endpoint] = Math.max(1, Math.round((FIXED_RATE_SHARE * calibration.requests) / DURATION_S));
+      }
+    });
+    console.error(`fixed rates: ${JSON.stringify(fixedRates)} requests/s`);
+
+    for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
       // Rotate the order each round: no variant always runs first or last.
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + roundIndex) % VARIANTS.length]);
       for (const variant of order) {
-        const port = await freePort();
-        const shop: ManagedProcess = startProcess({
-          name: `shop-${variant}`,
-          command: process.execPath,
-          args: ["dist/shop.js"],
-          cwd: ORDER_SYSTEM_DIR,
-          env: envOf(variant, port),
-          logDir,
-        });
-        try {
-          await waitForPort(port, { process: shop, timeoutMs: 60_000 });
-          const url = `http://${LOOPBACK}:${port}`;
+        await withShop(variant, async (shop, url) => {
           const orderIds = await createOrders(url, GET_ORDERS);
           for (const endpoint of ENDPOINTS) {
             await load(url, endpoint, WARMUP_S, orderIds); // JIT and connection pools warm
-            const cpuBefore = cpuSeconds(shop.pid);
-            const result = await load(url, endpoint, DURATION_S, orderIds);
-            const cpu = cpuSeconds(shop.pid) - cpuBefore;
-            const sample: RunSample = {
-              round,
-              variant,
-              endpoint,
-              requests: result.requests.total,
-              requestsPerSecond: round1(result.requests.total / DURATION_S),
-              p50Ms: result.latency.p50,
-              p99Ms: result.latency.p99,
-              cpuUsPerRequest: round1((cpu * 1e6) / Math.max(1, result.requests.total)),
-              non2xx: result.non2xx,
-              errors: result.errors,
-            };
-            samples.push(sample);
-            console.error(
-              `round ${round} ${variant.padEnd(12)} ${endpoint.padEnd(16)} ${sample.requestsPerSecond} req/s, ` +
-                `p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, ${sample.cpuUsPerRequest} µs CPU/req` +
-                (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ""),
-            );
+            for (const loadKind of LOADS) {
+              const offered = loadKind === "fixed rate" ? fixedRates[endpoint] : undefined;
+              const cpuBefore = cpuSeconds(shop.pid);
+              const result = await load(url, endpoint, DURATION_S, orderIds, offered);
+              const cpu = cpuSeconds(shop.pid) - cpuBefore;
+              const sample: RunSample = {
+                round: roundIndex,
+                variant,
+                endpoint,
+                load: loadKind,
+                ...(offered ? { offeredPerSecond: offered } : {}),
+                requests: result.requests,
+                requestsPerSecond: round1(result.requests / DURATION_S),
+                p50Ms: round(percentile(result.latenciesMs, 0.5), 3),
+                p99Ms: round(percentile(result.latenciesMs, 0.99), 3),
+                cpuUsPerRequest: round1((cpu * 1e6) / Math.max(1, result.requests)),
+                non2xx: result.non2xx,
+                errors: result.errors,
+              };
+              samples.push(sample);
+              console.error(
+                `round ${roundIndex} ${variant.padEnd(12)} ${endpoint.padEnd(16)} ${loadKind.padEnd(10)} ` +
+                  `${sample.requestsPerSecond} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, ` +
+                  `${sample.cpuUsPerRequest} µs CPU/req` +
+                  (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ""),
+              );
+            }
           }
-        } finally {
-          await shop.stop();
-        }
-        await sleep(500);
+        });
       }
     }
   } finally {
@@ -199,37 +279,46 @@ async function main(): Promise<void> {
     rmSync(logDir, { recursive: true, force: true });
   }
 
-  const medians: Record<string, Record<string, Record<string, number>>> = {};
-  const ratios: Record<string, Record<string, Record<string, number>>> = {};
+  type Figures = { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number };
+  const medians: Record<string, Record<string, Record<string, Figures>>> = {};
+  const ratios: Record<string, Record<string, Record<string, Record<string, number>>>> = {};
   const headline: Headline[] = [];
-  for (const endpoint of ENDPOINTS) {
-    medians[endpoint] = {};
-    for (const variant of VARIANTS) {
-      const runs = samples.filter((s) => s.endpoint === endpoint && s.variant === variant);
-      medians[endpoint][variant] = {
-        requestsPerSecond: round1(median(runs.map((s) => s.requestsPerSecond))),
-        p50Ms: median(runs.map((s) => s.p50Ms)),
-        p99Ms: median(runs.map((s) => s.p99Ms)),
-        cpuUsPerRequest: round1(median(runs.map((s) => s.cpuUsPerRequest))),
-      };
-    }
-    const plain = medians[endpoint].plain;
-    ratios[endpoint] = {};
-    for (const variant of ["instrumented", "unreachable"] as const) {
-      const m = medians[endpoint][variant];
-      ratios[endpoint][variant] = {
-        throughput: round(m.requestsPerSecond / plain.requestsPerSecond, 3),
-        cpuPerRequest: round(m.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
-        addedP50Ms: round(m.p50Ms - plain.p50Ms, 2),
-        addedP99Ms: round(m.p99Ms - plain.p99Ms, 2),
-      };
-      const r = ratios[endpoint][variant];
-      headline.push([
-        `${endpoint}, ${variant} vs plain`,
-        `${m.requestsPerSecond} vs ${plain.requestsPerSecond} req/s (throughput ×${r.throughput}, ` +
-          `${round((1 - r.throughput) * 100)}% loss); p99 ${m.p99Ms} vs ${plain.p99Ms} ms (${signed(r.addedP99Ms)} ms); ` +
-          `CPU ${m.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs/request (×${r.cpuPerRequest})`,
-      ]);
+  for (const loadKind of LOADS) {
+    medians[loadKind] = {};
+    ratios[loadKind] = {};
+    for (const endpoint of ENDPOINTS) {
+      medians[loadKind][endpoint] = {};
+      for (const variant of VARIANTS) {
+        const runs = samples.filter((s) => s.load === loadKind && s.endpoint === endpoint && s.variant === variant);
+        medians[loadKind][endpoint][variant] = {
+          requestsPerSecond: round1(median(runs.map((s) => s.requestsPerSecond))),
+          p50Ms: round(median(runs.map((s) => s.p50Ms)), 3),
+          p99Ms: round(median(runs.map((s) => s.p99Ms)), 3),
+          cpuUsPerRequest: round1(median(runs.map((s) => s.cpuUsPerRequest))),
+        };
+      }
+      const plain = medians[loadKind][endpoint].plain;
+      ratios[loadKind][endpoint] = {};
+      for (const variant of ["instrumented", "unreachable"] as const) {
+        const m = medians[loadKind][endpoint][variant];
+        const r = {
+          throughput: round(m.requestsPerSecond / plain.requestsPerSecond, 3),
+          cpuPerRequest: round(m.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
+          addedP50Ms: round(m.p50Ms - plain.p50Ms, 3),
+          addedP99Ms: round(m.p99Ms - plain.p99Ms, 3),
+        };
+        ratios[loadKind][endpoint][variant] = r;
+        const rate =
+          loadKind === "fixed rate"
+            ? `${m.requestsPerSecond} vs ${plain.requestsPerSecond} req/s served of ${fixedRates[endpoint]} offered`
+            : `${m.requestsPerSecond} vs ${plain.requestsPerSecond} req/s`;
+        headline.push([
+          `${endpoint}, ${loadKind}, ${variant} vs plain`,
+          `${rate} (throughput ×${r.throughput}, ${round((1 - r.throughput) * 100)}% loss); ` +
+            `p99 ${m.p99Ms} vs ${plain.p99Ms} ms (${signed(r.addedP99Ms)} ms); ` +
+            `CPU ${m.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs/request (×${r.cpuPerRequest})`,
+        ]);
+      }
     }
   }
 
@@ -244,11 +333,19 @@ async function main(): Promise<void> {
     },
     command: commandOf("bench:overhead", options),
     samples,
-    medians: { ...medians, ratios },
+    medians: { ...medians, ratios, fixedRates },
     headline,
     notes: [
-      `${ROUNDS} rounds × 3 variants (order rotated each round) × 2 endpoints; each run ${WARMUP_S} s warm-up then ` +
-        `${DURATION_S} s measured, autocannon with ${CONNECTIONS} connections, in the benchmark's own process`,
+      `${ROUNDS} rounds × 3 variants (order rotated each round) × 2 endpoints × 2 loads; before each endpoint a ` +
+        `${WARMUP_S} s warm-up, then each load ${DURATION_S} s; autocannon with ${CONNECTIONS} connections in the ` +
+        "benchmark's own process",
+      `fixed rate: ${FIXED_RATE_SHARE * 100}% of the plain Shop's saturation throughput, measured once before the ` +
+        `rounds (${ENDPOINTS.map((e) => `${e}: ${fixedRates[e]} req/s`).join(", ")}), the same for every variant`,
+      cpus
+        ? `CPU placement: Shop on CPU ${cpus.measured} alone; load generator, CRM stub, S3, collector and Jaeger on ` +
+          `CPU ${cpus.others} (taskset)`
+        : "CPU placement: none (one core, or no taskset)",
+      "latency: per response (fractional milliseconds), 2xx only; p50/p99 of each run, then the median over rounds",
       "Shop is dist/shop.js of examples/order-system; S3 is gofakes3 (memory), CRM is a stub HTTP server " +
         "(bench/support/crm-stub.ts) answering POST /orders and GET /orders/:id as CRM does, in its own process",
       "instrumented: the env the injection sets (localServiceEnv, as the sandbox), the bundle's batch span " +

@@ -77,7 +77,8 @@ const common = {
   legalComments: "none",
   minifyWhitespace: true,
   minifySyntax: true,
-  keepNames: true,
+  // No keepNames: identifiers are not minified, and keepNames wraps every function definition in a
+  // runtime __name() call, about 1% of an instrumented request's CPU in a profile.
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
 };

@@ -110,16 +110,44 @@ const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status
 /** Attribute keys that are never kept, whatever their namespace says (they carry payloads or people). */
 const DENIED_FRAGMENTS = ["body", "payload", "content", "user", "email", "phone", "password", "token", "cookie"];
 
-/** Whether an attribute key may leave the process; `extraKeys` are the configured baggage allow-list. */
-export function isAllowedKey(key: string, extraKeys: readonly string[] = []): boolean {
+function decideKey(key: string, extraKeys: readonly string[]): boolean {
   const lower = key.toLowerCase();
   if (DENIED_FRAGMENTS.some((fragment) => lower.includes(fragment))) return false;
   return ALLOWED_KEYS.has(key) || extraKeys.includes(key) || ALLOWED_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 
+const NO_EXTRA_KEYS: readonly string[] = [];
+/**
+ * Decisions per key and extra-key list: keys come from instrumentation code and repeat on every
+ * span, so each is decided once. Bounded, because a key set is only as finite as its source.
+ */
+const KEY_DECISIONS_LIMIT = 4096;
+const keyDecisions = new WeakMap<readonly string[], Map<string, boolean>>();
+
+/** Whether an attribute key may leave the process; `extraKeys` are the configured baggage allow-list. */
+export function isAllowedKey(key: string, extraKeys: readonly string[] = NO_EXTRA_KEYS): boolean {
+  let decisions = keyDecisions.get(extraKeys);
+  if (!decisions) {
+    decisions = new Map();
+    keyDecisions.set(extraKeys, decisions);
+  }
+  let allowed = decisions.get(key);
+  if (allowed === undefined) {
+    allowed = decideKey(key, extraKeys);
+    if (decisions.size >= KEY_DECISIONS_LIMIT) decisions.clear();
+    decisions.set(key, allowed);
+  }
+  return allowed;
+}
+
 interface Finding {
   kind: string;
   pattern: RegExp;
+  /**
+   * A cheap test that must hold for the pattern to match at all, so that most values (methods,
+   * hosts, routes) skip most patterns. `digits` is the number of ASCII digits in the value.
+   */
+  mayMatch: (value: string, digits: number) => boolean;
   /** Extra check on a match (Luhn for card numbers). */
   accept?: (match: string) => boolean;
 }
@@ -139,34 +167,91 @@ function passesLuhn(candidate: string): boolean {
   return sum % 10 === 0;
 }
 
+/** The fewest digits a phone number pattern below can match (three groups of two). */
+const PHONE_MIN_DIGITS = 6;
+const CARD_MIN_DIGITS = 13;
+
 /** Value patterns, most specific first. Matches are replaced by `[REDACTED:<kind>]`. */
 const FINDINGS: Finding[] = [
-  { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
-  { kind: "token", pattern: /\b(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi },
+  {
+    kind: "jwt",
+    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    mayMatch: (value) => value.includes("eyJ"),
+  },
+  {
+    kind: "token",
+    pattern: /\b(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+    mayMatch: (value) => /\s/.test(value),
+  },
   {
     kind: "secret",
     pattern:
       /\b(?:api[_-]?key|access[_-]?token|refresh[_-]?token|token|secret|password|passwd|pwd|authorization|session(?:id)?)\b["']?\s*[:=]\s*["']?[^\s"'&,;]+/gi,
+    mayMatch: (value) => value.includes("=") || value.includes(":"),
   },
-  { kind: "aws-key", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
-  { kind: "email", pattern: /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g },
-  { kind: "card", pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g, accept: passesLuhn },
+  {
+    kind: "aws-key",
+    pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+    mayMatch: (value) => value.includes("AKIA") || value.includes("ASIA"),
+  },
+  {
+    kind: "email",
+    pattern: /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g,
+    mayMatch: (value) => value.includes("@") || value.includes("%40"),
+  },
+  {
+    kind: "card",
+    pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
+    mayMatch: (_value, digits) => digits >= CARD_MIN_DIGITS,
+    accept: passesLuhn,
+  },
   {
     kind: "phone",
     pattern:
       /(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w-])|\+\d{8,15}\b/g,
+    mayMatch: (_value, digits) => digits >= PHONE_MIN_DIGITS,
   },
 ];
 
-/** Replaces every e-mail, phone number, card number and token in a string. */
-export function scrubText(value: string): string {
+function countDigits(value: string): number {
+  let digits = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
+}
+
+function redactFindings(value: string): string {
+  const digits = countDigits(value);
   let result = value;
   for (const finding of FINDINGS) {
+    if (!finding.mayMatch(result, digits)) continue;
     result = result.replace(finding.pattern, (match) =>
       !finding.accept || finding.accept(match) ? `[REDACTED:${finding.kind}]` : match,
     );
   }
   return result;
+}
+
+/**
+ * Scrubbed short values, by value: most attribute values (methods, hosts, routes, statuses) repeat
+ * on every span. Bounded and process-local; it holds nothing the spans in memory do not hold.
+ */
+const SCRUBBED_CACHE_LIMIT = 4096;
+const SCRUBBED_CACHE_MAX_LENGTH = 256;
+const scrubbedTexts = new Map<string, string>();
+
+/** Replaces every e-mail, phone number, card number and token in a string. */
+export function scrubText(value: string): string {
+  if (value.length > SCRUBBED_CACHE_MAX_LENGTH) return redactFindings(value);
+  let scrubbed = scrubbedTexts.get(value);
+  if (scrubbed === undefined) {
+    scrubbed = redactFindings(value);
+    if (scrubbedTexts.size >= SCRUBBED_CACHE_LIMIT) scrubbedTexts.clear();
+    scrubbedTexts.set(value, scrubbed);
+  }
+  return scrubbed;
 }
 
 /** A URL without user info, query string or fragment (`[REDACTED:url]` if it does not parse). */
@@ -200,9 +285,10 @@ function scrubValue(key: string, value: AttributeValue): AttributeValue {
 }
 
 /** The allow-listed, scrubbed copy of an attribute map. */
-export function scrubAttributes(attributes: Attributes, extraKeys: readonly string[] = []): Attributes {
+export function scrubAttributes(attributes: Attributes, extraKeys: readonly string[] = NO_EXTRA_KEYS): Attributes {
   const result: Attributes = {};
-  for (const [key, value] of Object.entries(attributes)) {
+  for (const key in attributes) {
+    const value = attributes[key];
     if (value === undefined || !isAllowedKey(key, extraKeys)) continue;
     result[key] = scrubValue(key, value);
   }

@@ -4,17 +4,14 @@ import { Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base";
 import { ORDER_ID_KEY } from "./rules";
 import { Attributes, scrubAttributes, scrubText } from "./scrub";
-import { clearWarning, describe, warnOnce } from "./warn";
+import { describe, warnOnce } from "./warn";
 
 /**
  * The exporter wrapper every span passes through on its way out:
  * - scrubs attributes, events, links, status messages, span names and the resource (scrub.ts);
- * - adds `order.id` to spans that ended before their tree's order was known;
- * - turns export failures into one warning per outage, never an exception.
+ * - adds `order.id` to spans that ended before their tree's order was known.
+ * Export failures are the resilient exporter's business (resilient-exporter.ts), above this one.
  */
-
-/** The warning kind of export failures: one warning per outage. */
-export const EXPORT_WARNING = "export";
 
 export class ScrubbingSpanExporter implements SpanExporter {
   private readonly scrubbedResources = new WeakMap<Resource, Resource>();
@@ -22,7 +19,6 @@ export class ScrubbingSpanExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
     private readonly orderIdOf: (span: object) => string | undefined,
-    private readonly destination: string,
     /** Baggage keys configured to become attributes; kept like allow-listed keys. */
     private readonly extraAllowedKeys: readonly string[] = [],
   ) {}
@@ -89,22 +85,7 @@ export class ScrubbingSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
     }
-    try {
-      this.inner.export(scrubbed, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) clearWarning(EXPORT_WARNING);
-        else {
-          warnOnce(
-            EXPORT_WARNING,
-            `exporting spans to ${this.destination} failed (${describe(result.error)}); ` +
-              "the service keeps running and spans are dropped until the collector is reachable again",
-          );
-        }
-        resultCallback(result);
-      });
-    } catch (error) {
-      warnOnce(EXPORT_WARNING, `exporting spans to ${this.destination} failed: ${describe(error)}`);
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-    }
+    this.inner.export(scrubbed, resultCallback);
   }
 
   shutdown(): Promise<void> {

@@ -4,7 +4,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import { AwsInstrumentation } from "@opentelemetry/instrumentation-aws-sdk";
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { ExpressInstrumentation, ExpressLayerType } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { MySQL2Instrumentation } from "@opentelemetry/instrumentation-mysql2";
@@ -22,7 +22,9 @@ import { OrderBaggagePropagator, OrderContext, OrderContextSpanProcessor } from 
 import { baseResourceAttributes } from "./resource";
 import { parseRules } from "./rules";
 import { stripUrl } from "./scrub";
-import { EXPORT_WARNING, ScrubbingSpanExporter } from "./scrubbing-exporter";
+import { AccountingSpanProcessor, ExportAccounting } from "./export-accounting";
+import { EXPORT_WARNING, ResilientSpanExporter } from "./resilient-exporter";
+import { ScrubbingSpanExporter } from "./scrubbing-exporter";
 import { StatusRecorder } from "./status-recorder";
 import { describe, warnOnce } from "./warn";
 
@@ -32,6 +34,14 @@ export const TRACER_VERSION = "0.1.0";
 /** How long a signal waits for the last spans to leave before the process goes on exiting. */
 const SHUTDOWN_FLUSH_MS = 5_000;
 const FLUSH_SIGNALS: NodeJS.Signals[] = ["SIGTERM", "SIGINT"];
+/** The SDK's default for OTEL_BSP_MAX_QUEUE_SIZE. */
+const DEFAULT_MAX_QUEUE_SIZE = 2048;
+
+/** OTEL_BSP_MAX_QUEUE_SIZE as the batch processor reads it (a positive number), else its default. */
+export function maxQueueSizeOf(env: NodeJS.ProcessEnv): number {
+  const value = Number((env[OTEL_ENV.bspMaxQueueSize] ?? "").trim() || Number.NaN);
+  return Number.isFinite(value) && value > 0 ? Math.floor(value) : DEFAULT_MAX_QUEUE_SIZE;
+}
 
 /** The instrumentations the order path needs, and a few common clients; not the whole metapackage. */
 export function createInstrumentations(hooks: OrderHooks): Instrumentation[] {
@@ -41,7 +51,9 @@ export function createInstrumentations(hooks: OrderHooks): Instrumentation[] {
       requestHook: hooks.httpRequest,
       responseHook: hooks.httpResponse,
     }),
-    new ExpressInstrumentation(),
+    // Middleware spans (body parser, CORS, …) say nothing about the order and cost a span per layer per
+    // request; the request handler's span keeps the route and any exception it throws.
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
     new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
     new AmqplibInstrumentation({
       publishHook: hooks.amqpPublish,
@@ -108,11 +120,16 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
     warnOnce(`status:${reason}`, `an order status change was not recorded: ${reason}`),
   );
   const hooks = createOrderHooks(rules, orderContext, recorder);
-  const exporter = new ScrubbingSpanExporter(
-    createExporter(exporterChoice.protocol),
-    (span) => orderContext.orderIdOf(span),
+  const accounting = new ExportAccounting();
+  const exporter = new ResilientSpanExporter(
+    () =>
+      new ScrubbingSpanExporter(
+        createExporter(exporterChoice.protocol),
+        (span) => orderContext.orderIdOf(span),
+        rules.baggageAllowList,
+      ),
+    accounting,
     stripUrl(exporterChoice.destination),
-    rules.baggageAllowList,
   );
 
   // The user's OTEL_PROPAGATORS wins; by default W3C trace context plus allow-listed baggage.
@@ -125,14 +142,18 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
       );
 
   // Bounded: queue size, batch size and delays come from the standard OTEL_BSP_* variables
-  // (defaults 2048 spans, 512 per batch, every 5 s); a full queue drops spans, never blocks.
-  const batchProcessor = new BatchSpanProcessor(exporter);
+  // (defaults 2048 spans, 512 per batch, every 5 s); a full queue drops (counted), never blocks.
+  const maxQueueSize = maxQueueSizeOf(env);
+  const batchProcessor = new BatchSpanProcessor(exporter, { maxQueueSize });
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(baseResourceAttributes(env))),
     // Only the env detector: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES merge over ours.
     resourceDetectors: [envDetector],
     textMapPropagator: propagator,
-    spanProcessors: [new OrderContextSpanProcessor(orderContext), batchProcessor],
+    spanProcessors: [
+      new OrderContextSpanProcessor(orderContext),
+      new AccountingSpanProcessor(batchProcessor, accounting, maxQueueSize),
+    ],
     // Traces only: no metrics or logs pipelines (they would default to OTLP over HTTP).
     metricReaders: [],
     logRecordProcessors: [],
@@ -152,10 +173,13 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    shutdownPromise ??= sdk.shutdown().catch((error: unknown) => {
-      // Same kind as export failures: an outage that already warned does not warn again.
-      warnOnce(EXPORT_WARNING, `flushing spans at shutdown failed: ${describe(error)}`);
-    });
+    shutdownPromise ??= sdk
+      .shutdown()
+      .catch((error: unknown) => {
+        // Same kind as export failures: an outage that already warned does not warn again.
+        warnOnce(EXPORT_WARNING, `flushing spans at shutdown failed: ${describe(error)}`);
+      })
+      .finally(() => exporter.reportLoss("at shutdown"));
     return shutdownPromise;
   };
   flushOnSignals(() => batchProcessor.forceFlush(), shutdown);

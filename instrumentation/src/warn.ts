@@ -9,6 +9,11 @@ const warned = new Set<string>();
 export function warnOnce(kind: string, message: string): void {
   if (warned.has(kind)) return;
   warned.add(kind);
+  notice(message);
+}
+
+/** A one-off line that is not a problem of its own (e.g. what an outage cost, once it ended). */
+export function notice(message: string): void {
   try {
     process.stderr.write(`${PREFIX} ${message}\n`);
   } catch {

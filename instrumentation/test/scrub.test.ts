@@ -88,6 +88,25 @@ describe("PII scrubbing of attributes", () => {
     expect(scrubAttributes(attributes)).toEqual(attributes);
   });
 
+  it("scrubs a value seen before exactly as the first time (the cache never hands back the raw value)", () => {
+    const values = [
+      `order for ${PII_PROBES.email}`,
+      `call ${PII_PROBES.phone}`,
+      `card ${PII_PROBES.card}`,
+      `auth ${PII_PROBES.bearer}`,
+      "GET",
+      "/orders/:id",
+    ];
+    const first = values.map(scrubText);
+    const again = values.map(scrubText);
+    expect(again).toEqual(first);
+    for (const value of again) expect(leakedProbes(value)).toEqual([]);
+    // A value longer than the cache takes is scrubbed all the same.
+    const long = `${"x".repeat(400)} ${PII_PROBES.email}`;
+    expect(scrubText(long)).toContain("[REDACTED:email]");
+    expect(scrubText(long)).toBe(scrubText(long));
+  });
+
   it("keeps a URL that does not parse as a path without query", () => {
     expect(stripUrl(`/relative?email=${PII_PROBES.email}`)).toBe("/relative");
   });

@@ -8,7 +8,7 @@ import { ScrubbingSpanExporter } from "../src/scrubbing-exporter";
 export function tracingFixture(allowList: string[] = DEFAULT_RULES.baggageAllowList) {
   const orderContext = new OrderContext(allowList);
   const memory = new InMemorySpanExporter();
-  const exporter = new ScrubbingSpanExporter(memory, (span) => orderContext.orderIdOf(span), "memory", allowList);
+  const exporter = new ScrubbingSpanExporter(memory, (span) => orderContext.orderIdOf(span), allowList);
   // Batched as in register.js: spans leave later than they end, which is what lets a span that
   // ended before its order was known still get order.id.
   const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 });
