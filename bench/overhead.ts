@@ -17,11 +17,8 @@ import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { BUNDLE_DIR, ORDER_SYSTEM_DIR } from "../cli/local/paths";
 import { readDevStack } from "../cli/local/pipeline";
-import { injectionTarget, localServiceEnv } from "../cli/local/service-env";
-import { SANDBOX_S3_CREDENTIALS, SANDBOX_S3_REGION, startS3Server } from "../sandbox/s3";
-import { freePort, LOOPBACK, startProcess, waitForPort, type ManagedProcess } from "../sandbox/process";
+import { freePort, LOOPBACK, type ManagedProcess } from "../sandbox/process";
 import { cpuLayout, pinTo } from "./support/cpu";
 import {
   benchOptions,
@@ -37,6 +34,7 @@ import {
   type Headline,
 } from "./support/results";
 import { startCollector, startJaeger } from "./support/services";
+import { createOrders, ORDER_BODY, startShopBackends } from "./support/shop";
 
 const options = benchOptions();
 const ROUNDS = options.smoke ? 1 : 4;
@@ -47,15 +45,6 @@ const CONNECTIONS = 10;
 const FIXED_RATE_SHARE = 0.5;
 /** Orders created before the GET runs; GET cycles through them. */
 const GET_ORDERS = 20;
-/** A 4 KiB model file: small enough that the measure is Shop's work, not the copying of bytes. */
-const MODEL = Buffer.alloc(4096, "solid cube\n").toString("base64");
-/** Deliberately fake customer: no personal data in benchmarks. */
-const ORDER_BODY = JSON.stringify({
-  customer: { name: "Bench Customer", email: "bench@example.invalid", phone: "+00 0000", address: "Nowhere 1" },
-  model: { fileName: "cube.stl", content: MODEL },
-  material: "PLA",
-  quantity: 1,
-});
 
 const VARIANTS = ["plain", "instrumented", "unreachable"] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -131,20 +120,6 @@ function percentile(values: number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
 }
 
-async function createOrders(url: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const response = await fetch(`${url}/orders`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: ORDER_BODY,
-    });
-    if (response.status !== 201) throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
-    ids.push(((await response.json()) as { orderId: string }).orderId);
-  }
-  return ids;
-}
-
 async function main(): Promise<void> {
   const machine = machineAtStart();
   const cpus = cpuLayout();
@@ -152,72 +127,33 @@ async function main(): Promise<void> {
   const pinOther = (pid: number): void => (cpus ? pinTo(pid, cpus.others) : undefined);
   const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-bench-overhead-"));
   const stack = readDevStack(ROOT);
-  const shopService = stack.instrumentation.services.find((s) => s.name === "shop");
-  if (!shopService) throw new Error("Pulumi.dev.yaml lists no shop in order-tracing:instrumentation.services");
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const samples: RunSample[] = [];
   const fixedRates: Partial<Record<Endpoint, number>> = {};
   try {
-    const s3 = await startS3Server({ logDir });
-    started.push(s3);
-    pinOther(s3.pid);
-    const crmPort = await freePort();
-    const crm = startProcess({
-      name: "crm-stub",
-      command: process.execPath,
-      args: ["-r", "ts-node/register/transpile-only", path.join(__dirname, "support", "crm-stub.ts")],
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, PORT: String(crmPort) },
-      logDir,
-    });
-    started.push(crm);
-    pinOther(crm.pid);
-    await waitForPort(crmPort, { process: crm, timeoutMs: 30_000 });
+    const backends = await startShopBackends(stack, logDir);
+    started.push(backends);
+    pinOther(backends.s3.pid);
+    pinOther(backends.crm.pid);
     const jaeger = await startJaeger({ kind: "memory", maxTraces: 100_000 }, logDir);
     started.push(jaeger);
     pinOther(jaeger.process.pid);
     const collector = await startCollector("generated", stack, jaeger.otlpGrpc, logDir);
     started.push(collector);
     pinOther(collector.process.pid);
-    const nobodyListening = await freePort();
-
-    const appEnv = (port: number): Record<string, string> => ({
-      HOST: LOOPBACK,
-      PORT: String(port),
-      CRM_URL: `http://${LOOPBACK}:${crmPort}`,
-      S3_ENDPOINT: s3.endpoint,
-      MODELS_BUCKET: s3.bucket,
-      AWS_REGION: SANDBOX_S3_REGION,
-      AWS_ACCESS_KEY_ID: SANDBOX_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SANDBOX_S3_CREDENTIALS.secretAccessKey,
-    });
-    const envOf = (variant: Variant, port: number): NodeJS.ProcessEnv => {
-      const base = { PATH: process.env.PATH, HOME: process.env.HOME };
-      if (variant === "plain") return { ...base, ...appEnv(port) };
-      const otlpEndpoint = `http://${variant === "instrumented" ? collector.otlpGrpc : `${LOOPBACK}:${nobodyListening}`}`;
-      return {
-        ...base,
-        ...localServiceEnv(injectionTarget(shopService), appEnv(port), stack.instrumentation, {
-          bundleDir: BUNDLE_DIR,
-          otlpEndpoint,
-        }),
-      };
+    const nobodyListening = `${LOOPBACK}:${await freePort()}`;
+    const otlpEndpointOf: Record<Variant, string | undefined> = {
+      plain: undefined,
+      instrumented: collector.otlpGrpc,
+      unreachable: nobodyListening,
     };
+
     /** Runs `measure` against a fresh Shop of the variant, on its own core. */
     const withShop = async <T>(variant: Variant, measure: (shop: ManagedProcess, url: string) => Promise<T>) => {
-      const port = await freePort();
-      const shop = startProcess({
-        name: `shop-${variant}`,
-        command: process.execPath,
-        args: ["dist/shop.js"],
-        cwd: ORDER_SYSTEM_DIR,
-        env: envOf(variant, port),
-        logDir,
-      });
+      const { shop, url } = await backends.startShop(`shop-${variant}`, otlpEndpointOf[variant]);
       try {
         if (cpus) pinTo(shop.pid, cpus.measured);
-        await waitForPort(port, { process: shop, timeoutMs: 60_000 });
-        return await measure(shop, `http://${LOOPBACK}:${port}`);
+        return await measure(shop, url);
       } finally {
         await shop.stop();
         await sleep(500);
