@@ -7,6 +7,7 @@ import {
   buildCollectorConfig,
   COMPONENT_IDS,
   memoryLimiterFor,
+  goReplacement,
   ottlString,
   queueSpansFor,
   renderCollectorConfig,
@@ -260,13 +261,14 @@ describe("renderCollectorConfig", () => {
     expect(yaml.load(text)).toEqual(document);
   });
 
-  it("has no `${` or `$$`, which the collector's config resolver would expand or unescape", () => {
+  it("has no `${` or `$$` but the escaped group references of replacements, which the resolver unescapes", () => {
     for (const layout of ["single", "two-tier"]) {
       for (const tier of collectorTiers(collectorConfig({ layout }), "tracing")) {
         const text = renderCollectorConfig(buildCollectorConfig(tier.settings));
-        expect(text).not.toMatch(/\$\{|\$\$/);
+        expect(text.replace(/\$\$\{\d\}/g, "")).not.toMatch(/\$\{|\$\$/);
       }
     }
+    expect(goReplacement("$1/[REDACTED:path]$2")).toBe("$${1}/[REDACTED:path]$${2}");
   });
 });
 

@@ -5,12 +5,14 @@
  * listens and where it sends (CollectorLocation).
  */
 import * as yaml from "js-yaml";
+import { PATH_SEGMENT_REPLACEMENTS } from "../../instrumentation/src/url-path";
 import {
   ALLOWED_ATTRIBUTE_KEYS,
   ALLOWED_VALUE_PATTERNS,
   BLOCKED_VALUE_PATTERNS,
   BODY_KEY_PATTERN,
   HEALTH_CHECK_PATHS,
+  PATH_ATTRIBUTE_KEYS,
   PROBE_USER_AGENT_PATTERN,
   QUERY_ATTRIBUTE_KEYS,
   URL_ATTRIBUTE_KEYS,
@@ -240,6 +242,14 @@ function memoryLimiter(limits: MemoryLimiterSettings): Attributes {
   return { check_interval: "1s", limit_mib: limits.limitMiB, spike_limit_mib: limits.spikeLimitMiB };
 }
 
+/**
+ * A replacement with group references (`$1`, JavaScript's form) as the collector needs it: Go's
+ * `${1}`, with the `$` doubled so that the config loader does not take it for a variable.
+ */
+export function goReplacement(replacement: string): string {
+  return replacement.replace(/\$(\d)/g, (_match, group: string) => `$\${${group}}`);
+}
+
 /** An OTTL string literal. */
 export function ottlString(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
@@ -284,7 +294,8 @@ function k8sAttributes(): Attributes {
 }
 
 /**
- * Cuts query strings and fragments from URLs (they carry search terms, e-mails, tokens), drops
+ * Cuts query strings and fragments from URLs (they carry search terms, e-mails, tokens) and the
+ * path segments that may name a person, drops
  * body and payload attributes on spans and span events, and masks the blocked patterns in status
  * messages, which the redaction processor does not see.
  */
@@ -298,6 +309,13 @@ function urlAndBodyScrubber(): Attributes {
         context: "span",
         statements: [
           ...URL_ATTRIBUTE_KEYS.map((key) => `replace_pattern(span.attributes["${key}"], ${queryOrFragment}, "")`),
+          // After the cut above: the patterns see paths without query strings.
+          ...PATH_ATTRIBUTE_KEYS.flatMap((key) =>
+            PATH_SEGMENT_REPLACEMENTS.map(
+              ([pattern, replacement]) =>
+                `replace_pattern(span.attributes["${key}"], ${ottlString(pattern)}, ${ottlString(goReplacement(replacement))})`,
+            ),
+          ),
           // Span names lose only a query string: `#` has other uses there (`Class#method`).
           `replace_pattern(span.name, ${ottlString("[?].*")}, "")`,
           ...QUERY_ATTRIBUTE_KEYS.map((key) => `delete_key(span.attributes, "${key}")`),

@@ -169,6 +169,12 @@ export const ALLOWED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
 /** Attributes whose values are URLs or request targets: the query string and fragment are cut. */
 export const URL_ATTRIBUTE_KEYS = ["url.full", "http.url", "http.target", "messaging.url"] as const;
 
+/**
+ * Attributes whose values hold a URL path: segments that may name a person are replaced
+ * (instrumentation/src/url-path.ts, the rule the SDK applies too). Not `http.route`: a template.
+ */
+export const PATH_ATTRIBUTE_KEYS = [...URL_ATTRIBUTE_KEYS, "url.path"] as const;
+
 /** Attributes that hold only a query string or fragment: dropped outright. */
 export const QUERY_ATTRIBUTE_KEYS = ["url.query", "url.fragment"] as const;
 

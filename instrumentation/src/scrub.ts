@@ -1,8 +1,11 @@
+import { redactPathSegments } from "./url-path";
+
 /**
  * PII scrubbing of span data before it leaves the process (the first line of defence; the
  * collector's redaction processor is the second). Pure functions over attribute maps:
  * - only allow-listed attribute keys survive (everything else, bodies included, is dropped);
- * - URLs lose their user info, query string and fragment;
+ * - URLs lose their user info, query string and fragment, and their path the segments that may
+ *   name a person (url-path.ts);
  * - every surviving string is searched for e-mails, phone numbers, card numbers and tokens.
  */
 
@@ -102,7 +105,7 @@ const ALLOWED_KEYS = new Set([
 
 /** Keys whose values are URLs or request targets: only scheme, host and path may remain. */
 const URL_KEYS = new Set(["url.full", "http.url", "messaging.url"]);
-const TARGET_KEYS = new Set(["http.target", "url.path", "http.route"]);
+const TARGET_KEYS = new Set(["http.target", "url.path"]);
 
 /** Keys whose values we wrote and validated ourselves; value patterns would only mangle them. */
 const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status", "order.status_changed_at"]);
@@ -254,7 +257,10 @@ export function scrubText(value: string): string {
   return scrubbed;
 }
 
-/** A URL without user info, query string or fragment (`[REDACTED:url]` if it does not parse). */
+/**
+ * A URL without user info, query string or fragment, and without the path segments that may name
+ * a person (`[REDACTED:url]` if it does not parse).
+ */
 export function stripUrl(value: string): string {
   try {
     const url = new URL(value);
@@ -262,16 +268,17 @@ export function stripUrl(value: string): string {
     url.password = "";
     url.search = "";
     url.hash = "";
+    url.pathname = redactPathSegments(url.pathname);
     return url.toString();
   } catch {
     return stripTarget(value);
   }
 }
 
-/** A request target (`/path?query#fragment`) without query string or fragment. */
+/** A request target (`/path?query#fragment`) without query string, fragment or person-like segments. */
 export function stripTarget(value: string): string {
   const end = value.search(/[?#]/);
-  return end === -1 ? value : value.slice(0, end);
+  return redactPathSegments(end === -1 ? value : value.slice(0, end));
 }
 
 function scrubValue(key: string, value: AttributeValue): AttributeValue {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tracingFixture } from "../../instrumentation/test/tracing-fixture";
 import type { OtlpAttribute } from "../support/collector";
 import { startDevPipeline, type DevPipeline } from "./dev-pipeline";
-import { isPathSafe, leaksIn, PII_CORPUS, probesFoundIn, type Probe } from "./pii-corpus";
+import { leaksIn, pathSegment, PII_CORPUS, probesFoundIn, type Probe } from "./pii-corpus";
 
 /**
  * Fault case 6 (issue 10): personal data, each line of defence proven on its own.
@@ -29,16 +29,16 @@ interface Placement {
 const enc = encodeURIComponent;
 
 /**
- * The places of one probe. Values a pattern recognises (e-mails, phones, cards, tokens) also go in
- * exception and status messages, and in URL paths (of the request and of the S3 object) when they
- * can stand there unencoded; names, addresses and percent-encoded values in a URL path are caught by
- * neither layer, so they go only where a key says what the value is (README "Reliability": a known
- * gap, not yet covered).
+ * The places of one probe. Every probe also goes in URL paths (of the request and of the S3
+ * object), percent-encoded as a client sends it; values a pattern recognises (e-mails, phones,
+ * cards, tokens) also go in exception and status messages. Names and addresses have no pattern:
+ * in a path the segment rule catches them (instrumentation/src/url-path.ts); elsewhere they go
+ * only where a key says what the value is.
  */
 function placementsOf(probe: Probe): Placement[] {
   const patterned = probe.kind !== "name" && probe.kind !== "address";
   const query = `customer=${enc(probe.value)}&ref=${enc(probe.value).replace(/%20/g, "+")}`;
-  const segment = patterned && isPathSafe(probe) ? `/${probe.value}` : "";
+  const segment = `/${pathSegment(probe)}`;
   const placements: Placement[] = [
     {
       name: "HTTP server request",
@@ -76,7 +76,7 @@ function placementsOf(probe: Probe): Placement[] {
         "rpc.method": "PutObject",
         "aws.s3.bucket": "models",
         "aws.s3.key": `models/${ORDER_ID}/${probe.value}.stl`,
-        "url.full": `https://s3.example.internal/models/models/${ORDER_ID}${segment || "/bracket"}.stl`,
+        "url.full": `https://s3.example.internal/models/models/${ORDER_ID}${segment}.stl`,
       },
     },
   ];

@@ -114,9 +114,9 @@ export function probesFoundIn(text: string, corpus: readonly Probe[] = PII_CORPU
   );
 }
 
-/** Whether a probe can stand in a URL path segment as it is (e-mails keep their `@`). */
-export function isPathSafe(probe: Probe): boolean {
-  return encodeURIComponent(probe.value).replace(/%40/g, "@") === probe.value;
+/** A probe as a client puts it in a URL path segment: percent-encoded, e-mails keeping their `@`. */
+export function pathSegment(probe: Probe): string {
+  return encodeURIComponent(probe.value).replace(/%40/g, "@");
 }
 
 /** Each probe found in a JSON-like value, with the path where it sits (for a failure message). */
