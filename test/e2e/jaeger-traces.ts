@@ -120,11 +120,18 @@ export const describeSpans = (spans: Span[]) =>
   spans.map((s) => `${s.service} ${kind(s) ?? "-"} ${s.operation}${failed(s) ? " (error)" : ""}`).join("; ");
 
 export const spansOf = (traces: Trace[]) => traces.flatMap((trace) => trace.spans);
-/** The status of the order's last `order.status_change` span. */
+/**
+ * The status of the order's last `order.status_change` span. Two changes in the same millisecond
+ * (APPROVED and SENT_TO_MES often are) are told apart by their spans' start (microseconds).
+ */
 export const latestStatus = (spans: Span[]) =>
   spans
     .filter(isStatusChange)
-    .sort((a, b) => String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])))
+    .sort(
+      (a, b) =>
+        String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])) ||
+        a.startTime - b.startTime,
+    )
     .at(-1)?.tags["order.status"];
 
 /** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
