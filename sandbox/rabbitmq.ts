@@ -105,6 +105,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Rabb
 
   let broker: ManagedProcess | undefined;
   const startBroker = async (): Promise<void> => {
+    if (broker?.running()) return; // one broker per port and data folder
     broker = startProcess({
       name: "rabbitmq",
       command: RABBITMQ_SERVER,

@@ -1,6 +1,6 @@
 /**
  * The supervisor's control API on loopback: how `local scenario` (another process) stops and
- * starts a service or restarts the broker of the sandbox that `local up` started.
+ * starts a service or restarts (or stops, then starts) the broker of the sandbox that `local up` started.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,7 +8,14 @@ import { LOOPBACK } from "../../sandbox/process";
 import { isSandboxService } from "./endpoints";
 import type { SandboxControl } from "./sandbox";
 
-const ROUTE = /^\/(services\/(shop|crm|mes)\/(stop|start)|broker\/restart)$/;
+const ROUTE = /^\/(?:services\/(shop|crm|mes)\/(stop|start)|broker\/(restart|stop|start))$/;
+
+type BrokerAction = "restart" | "stop" | "start";
+const BROKER_ACTIONS: Record<BrokerAction, (control: SandboxControl) => Promise<void>> = {
+  restart: (control) => control.restartBroker(),
+  stop: (control) => control.stopBroker(),
+  start: (control) => control.startBroker(),
+};
 
 export interface ControlServer {
   url: string;
@@ -23,13 +30,13 @@ export function serveControl(control: SandboxControl, onChange: () => void): Pro
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"unknown control request"}');
       return;
     }
-    const [, , service, action] = match;
+    const [, service, serviceAction, brokerAction] = match;
     const run =
       service && isSandboxService(service)
-        ? action === "stop"
+        ? serviceAction === "stop"
           ? control.stopService(service)
           : control.startService(service)
-        : control.restartBroker();
+        : BROKER_ACTIONS[brokerAction as BrokerAction](control);
     run.then(
       () => {
         onChange();
@@ -67,5 +74,7 @@ export function controlClient(url: string): SandboxControl {
     stopService: (name) => post(`/services/${name}/stop`),
     startService: (name) => post(`/services/${name}/start`),
     restartBroker: () => post("/broker/restart"),
+    stopBroker: () => post("/broker/stop"),
+    startBroker: () => post("/broker/start"),
   };
 }

@@ -45,9 +45,14 @@ async function call(method: "GET" | "POST", url: string, body?: unknown): Promis
 export class OrderPath {
   constructor(private readonly endpoints: Pick<SandboxEndpoints, "shop" | "crm" | "mes">) {}
 
+  /** A customer places an order in the shop; the shop's answer as it is (`201 {"orderId","status"}`). */
+  place(order: OrderRequest): Promise<Answer> {
+    return call("POST", `${this.endpoints.shop}/orders`, order);
+  }
+
   /** A customer places an order in the shop; returns the new order's id. */
   async placeOrder(order: OrderRequest): Promise<string> {
-    const answer = await call("POST", `${this.endpoints.shop}/orders`, order);
+    const answer = await this.place(order);
     const orderId = answer.body.orderId;
     if (answer.httpStatus !== 201 || typeof orderId !== "string") {
       throw new Error(`the shop refused the order: HTTP ${answer.httpStatus} ${String(answer.body.error ?? "")}`);

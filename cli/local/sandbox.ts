@@ -41,6 +41,12 @@ export interface SandboxControl {
   startService(name: SandboxService): Promise<void>;
   /** Stops the broker and starts it again on the same port and data: a broker restart. */
   restartBroker(): Promise<void>;
+  /**
+   * The two halves of a restart, for a caller that keeps the broker down for a while (the fault
+   * suite drives traffic through the outage): `startBroker` resolves once it accepts connections.
+   */
+  stopBroker(): Promise<void>;
+  startBroker(): Promise<void>;
 }
 
 export interface RunningSandbox extends SandboxControl {
@@ -140,6 +146,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       services.set(service, child);
       await waitForPort(ports[service], { process: child, timeoutMs: SERVICE_START_TIMEOUT_MS });
     };
+    const broker = (): RabbitMq => {
+      if (!rabbit) throw new Error("the sandbox has no broker");
+      return rabbit;
+    };
     // CRM first: the shop registers orders there, and both CRM and MES declare the queues.
     await startService("crm");
     await Promise.all([startService("mes"), startService("shop")]);
@@ -159,10 +169,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       },
       startService,
       restartBroker: async () => {
-        if (!rabbit) throw new Error("the broker is not running");
-        await rabbit.stopBroker();
-        await rabbit.startBroker();
+        await broker().stopBroker();
+        await broker().startBroker();
       },
+      stopBroker: () => broker().stopBroker(),
+      startBroker: () => broker().startBroker(),
       stop: stopAll,
     };
   } catch (error) {

@@ -2,6 +2,7 @@
  * Reads traces back from Jaeger's query HTTP API (`/api/traces`, the JSON the Jaeger UI uses), as a
  * support engineer would see them: the end-to-end tests check Jaeger's data, never our own.
  */
+import { STATUS_CHANGE_SPAN } from "../../infra/collector/config";
 
 export interface JaegerTag {
   key: string;
@@ -104,6 +105,34 @@ export class JaegerTraces {
     return [...byId.values()];
   }
 }
+
+// --- span vocabulary: what the checks ask of a span, in Jaeger's terms -------------------------------
+
+export const kind = (span: Span) => span.tags["span.kind"];
+export const failed = (span: Span) => span.tags.error === true || span.tags["otel.status_code"] === "ERROR";
+export const mentions = (span: Span, value: string) => Object.values(span.tags).includes(value);
+export const isS3 = (span: Span, method: string) =>
+  kind(span) === "client" && span.tags["rpc.service"] === "S3" && span.tags["rpc.method"] === method;
+export const publishes = (span: Span, queue: string) => kind(span) === "producer" && mentions(span, queue);
+export const consumes = (span: Span, queue: string) => kind(span) === "consumer" && mentions(span, queue);
+export const isStatusChange = (span: Span) => span.operation === STATUS_CHANGE_SPAN;
+export const describeSpans = (spans: Span[]) =>
+  spans.map((s) => `${s.service} ${kind(s) ?? "-"} ${s.operation}${failed(s) ? " (error)" : ""}`).join("; ");
+
+export const spansOf = (traces: Trace[]) => traces.flatMap((trace) => trace.spans);
+/**
+ * The status of the order's last `order.status_change` span. Two changes in the same millisecond
+ * (APPROVED and SENT_TO_MES often are) are told apart by their spans' start (microseconds).
+ */
+export const latestStatus = (spans: Span[]) =>
+  spans
+    .filter(isStatusChange)
+    .sort(
+      (a, b) =>
+        String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])) ||
+        a.startTime - b.startTime,
+    )
+    .at(-1)?.tags["order.status"];
 
 /** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
 export async function eventually<T>(

@@ -4,9 +4,6 @@
  * Jaeger v2 on the dev stack's generated configs; the scenarios drive orders through it; and every
  * check reads Jaeger's query API, as a support engineer would.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
@@ -14,42 +11,33 @@ import { fakeCustomer } from "../../cli/local/fake-customers";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
 import type { SandboxEndpoints } from "../../cli/local/endpoints";
 import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
-import { REPO, run } from "../support/project";
-import { JaegerTraces, eventually, type Span, type Trace } from "./jaeger-traces";
+import { sandboxCli } from "../support/sandbox-cli";
+import {
+  JaegerTraces,
+  consumes,
+  describeSpans,
+  eventually,
+  failed,
+  isS3,
+  isStatusChange,
+  kind,
+  latestStatus,
+  publishes,
+  spansOf,
+  type Span,
+} from "./jaeger-traces";
 
-const CLI = path.join(REPO, "bin", "order-tracing.js");
 const SERVICES = ["shop", "crm", "mes"] as const;
 /** The collector holds a trace for its tail-sampling decision (30 s in the dev stack) before Jaeger has it. */
 const JAEGER_WAIT_MS = 150_000;
 
-const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-e2e-"));
-const local = (...args: string[]) =>
-  run(process.execPath, [CLI, "local", ...args, "--dir", dir], { cwd: REPO, timeoutMs: 420_000 });
+const sandbox = sandboxCli("e2e");
+const { dir, local } = sandbox;
 
 let endpoints: SandboxEndpoints;
 let jaeger: JaegerTraces;
 const results = new Map<ScenarioName, ScenarioResult>();
 let recorded: ProcessIdentity[] = [];
-
-// --- span vocabulary --------------------------------------------------------------------------------
-
-const kind = (span: Span) => span.tags["span.kind"];
-const failed = (span: Span) => span.tags.error === true || span.tags["otel.status_code"] === "ERROR";
-const mentions = (span: Span, value: string) => Object.values(span.tags).includes(value);
-const isS3 = (span: Span, method: string) =>
-  kind(span) === "client" && span.tags["rpc.service"] === "S3" && span.tags["rpc.method"] === method;
-const publishes = (span: Span, queue: string) => kind(span) === "producer" && mentions(span, queue);
-const consumes = (span: Span, queue: string) => kind(span) === "consumer" && mentions(span, queue);
-const isStatusChange = (span: Span) => span.operation === "order.status_change";
-const describeSpans = (spans: Span[]) =>
-  spans.map((s) => `${s.service} ${kind(s) ?? "-"} ${s.operation}${failed(s) ? " (error)" : ""}`).join("; ");
-
-const spansOf = (traces: Trace[]) => traces.flatMap((trace) => trace.spans);
-const latestStatus = (spans: Span[]) =>
-  spans
-    .filter(isStatusChange)
-    .sort((a, b) => String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])))
-    .at(-1)?.tags["order.status"];
 
 function orderOf(scenario: ScenarioName, index = 0): string {
   const result = results.get(scenario);
@@ -85,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // A safety net when a test failed before `down` ran; `down` with nothing running is a no-op.
   await local("down");
-  rmSync(dir, { recursive: true, force: true });
+  sandbox.remove();
 });
 
 describe("order-tracing local (sandbox)", () => {

@@ -20,9 +20,12 @@ class FakeBroker implements OrderBroker {
   up = true;
   published: Array<{ queue: string; body: object }> = [];
   handlers = new Map<string, (body: unknown) => Promise<"ack" | "reject">>();
+  /** Runs after the broker took a message and before `publish` resolves: what happens before the confirm. */
+  beforeConfirm?: () => Promise<void>;
   async publish(queue: string, body: object): Promise<void> {
     if (!this.up) throw new BrokerUnavailableError("not connected");
     this.published.push({ queue, body });
+    await this.beforeConfirm?.();
   }
   async consume(queue: string, handler: (body: unknown) => Promise<"ack" | "reject">): Promise<void> {
     this.handlers.set(queue, handler);
@@ -107,6 +110,33 @@ describe("CRM API", () => {
     expect(await onEvent?.(event("MANUFACTURED", "IN_PRODUCTION"))).toBe("reject");
     expect(await onEvent?.(event("ACCEPTED", "SENT_TO_MES"))).toBe("ack");
     expect((await crm.post("/orders/o-3/ship")).status).toBe(409);
+  });
+
+  it("keeps MES's status when MES's event overtakes the broker's confirm of the work order", async () => {
+    const crm = await startCrm();
+    const onEvent = crm.broker.handlers.get(QUEUES.statusEvents);
+    const accepted = (orderId: string) => ({
+      orderId,
+      status: "ACCEPTED",
+      previousStatus: "SENT_TO_MES",
+      changedAt: new Date().toISOString(),
+    });
+    // MES consumed the work order and reported ACCEPTED while CRM still waits for the confirm.
+    await crm.post("/orders", registration("o-5"));
+    crm.broker.beforeConfirm = async () => expect(await onEvent?.(accepted("o-5"))).toBe("ack");
+    expect(await crm.post("/orders/o-5/approve")).toMatchObject({ status: 200, body: { status: "ACCEPTED" } });
+    expect(crm.changes.filter((c) => c.orderId === "o-5").map((c) => [c.previousStatus, c.status])).toEqual([
+      ["CREATED", "SUBMITTED"],
+      ["SUBMITTED", "APPROVED"],
+      ["APPROVED", "SENT_TO_MES"],
+    ]);
+    // The same, and then the connection dies before the confirm arrives: MES has the order all the same.
+    await crm.post("/orders", registration("o-6"));
+    crm.broker.beforeConfirm = async () => {
+      expect(await onEvent?.(accepted("o-6"))).toBe("ack");
+      throw new BrokerUnavailableError("channel closed");
+    };
+    expect(await crm.post("/orders/o-6/approve")).toMatchObject({ status: 200, body: { status: "ACCEPTED" } });
   });
 
   it("refuses a registration without the customer's contact, naming the field and not echoing values", async () => {

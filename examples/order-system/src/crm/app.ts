@@ -83,13 +83,20 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
       await broker.publish(QUEUES.workOrders, workOrder);
     } catch (error) {
       if (!(error instanceof BrokerUnavailableError)) throw error;
-      log.warn("handing the order to MES failed; it stays APPROVED", { orderId: order.orderId, error: error.message });
-      res
-        .status(503)
-        .json({ error: "the message broker is unavailable; approve again to retry", ...statusView(order) });
-      return;
+      // Unless MES has answered meanwhile: then the work order got through although its confirm did not.
+      if (order.status === "APPROVED") {
+        log.warn("handing the order to MES failed; it stays APPROVED", {
+          orderId: order.orderId,
+          error: error.message,
+        });
+        res
+          .status(503)
+          .json({ error: "the message broker is unavailable; approve again to retry", ...statusView(order) });
+        return;
+      }
     }
-    move(order, "SENT_TO_MES");
+    // MES's status event may have overtaken the broker's confirm; the consumer below then recorded the hand-over.
+    if (order.status === "APPROVED") move(order, "SENT_TO_MES");
     res.json(statusView(order));
   });
 
@@ -127,6 +134,10 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
       log.warn("MES reported a status that only CRM sets", { orderId: order.orderId, status: event.status });
       return "reject";
     }
+    // MES can consume the work order and answer before the broker's confirm of that publish reaches
+    // CRM (approve is still waiting for it). An event that leaves SENT_TO_MES proves the hand-over, so
+    // CRM records it first instead of refusing the event as out of order and losing MES's status.
+    if (order.status === "APPROVED" && event.previousStatus === "SENT_TO_MES") move(order, "SENT_TO_MES");
     try {
       orders.move(order, event.status, new Date(event.changedAt));
     } catch (error) {
