@@ -107,14 +107,27 @@ export async function startCollector(
 
 /** One reading of a collector's own metrics (its Prometheus endpoint on the telemetry port). */
 export interface CollectorMetrics {
-  /** Sum over every label set of a counter or gauge, 0 when not exposed yet (see counterSum). */
-  value(name: string): number;
+  /**
+   * Sum of a counter or gauge over its label sets, or over those with all of `labels` (e.g.
+   * `{ transport: "http" }`); 0 when not exposed yet. `_total` suffixes count as the same name.
+   */
+  value(name: string, labels?: Record<string, string>): number;
 }
 
 export async function readCollectorMetrics(metricsPort: number): Promise<CollectorMetrics> {
   const response = await fetch(`http://${LOOPBACK}:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
-  return { value: (name) => counterSum(text, name) };
+  return {
+    value: (name, labels) => {
+      if (!labels) return counterSum(text, name);
+      const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+      const lines = text.split("\n").filter((line) => {
+        const labelText = /^[a-zA-Z_:][a-zA-Z0-9_:]*\{([^}]*)\}/.exec(line)?.[1];
+        return labelText !== undefined && wanted.every((pair) => labelText.split(",").includes(pair));
+      });
+      return counterSum(lines.join("\n"), name);
+    },
+  };
 }
 
 /** The parts of an OTLP/JSON ExportTraceServiceRequest the tests read. */

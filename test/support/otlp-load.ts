@@ -41,13 +41,12 @@ const bytesField = (field: number, value: Buffer, slot?: Slot): Field => ({
   slot,
 });
 const fixed64 = (field: number, slot: Slot): Field => ({ tag: tagOf(field, FIXED64), bytes: Buffer.alloc(8), slot });
-const enumField = (field: number, value: number): Field => ({ tag: tagOf(field, VARINT), bytes: varint(value) });
+const varintField = (field: number, value: number): Field => ({ tag: tagOf(field, VARINT), bytes: varint(value) });
 const message = (field: number, fields: Field[]): Field => ({ tag: tagOf(field, LENGTH_DELIMITED), message: fields });
 
 /** OTLP KeyValue with a string or int AnyValue (common.proto: key = 1, value = 2; string = 1, int = 3). */
 function attribute(field: number, key: string, value: string | number): Field {
-  const anyValue =
-    typeof value === "string" ? text(1, value) : { tag: tagOf(3, VARINT), bytes: varint(value) as Buffer };
+  const anyValue = typeof value === "string" ? text(1, value) : varintField(3, value);
   return message(field, [text(1, key), message(2, [anyValue])]);
 }
 
@@ -127,7 +126,7 @@ export class OrderTraceTemplate {
             bytesField(2, child ? randomBytes(8) : root),
             ...(child ? [bytesField(4, root)] : []),
             text(5, child ? "POST /orders" : "POST /orders/:id/approve"),
-            enumField(6, child ? 3 : 2), // CLIENT, SERVER
+            varintField(6, child ? 3 : 2), // CLIENT, SERVER
             fixed64(7, "startNanos"),
             fixed64(8, "endNanos"),
             attribute(9, "order.id", orderId),
