@@ -6,12 +6,15 @@ import {
   buildBaselineCollectorConfig,
   buildCollectorConfig,
   COMPONENT_IDS,
+  goMemoryLimit,
   memoryLimiterFor,
   goReplacement,
+  NON_HEAP_RESERVE_MIB,
   ottlString,
   queueSpansFor,
   renderCollectorConfig,
   SAMPLING_POLICIES,
+  tailSamplingTracesPerSecond,
   type CollectorConfigDocument,
 } from "./config";
 import { ALLOWED_ATTRIBUTE_KEYS, BLOCKED_VALUE_PATTERNS } from "./pii";
@@ -65,9 +68,16 @@ describe("buildCollectorConfig (single layout)", () => {
     expect(config.service.extensions).toEqual(["health_check"]);
   });
 
-  it("derives the memory limiter from the container memory limit", () => {
-    expect(config.processors.memory_limiter).toEqual({ check_interval: "1s", limit_mib: 409, spike_limit_mib: 81 });
+  it("derives the memory limiter from the container memory limit, checking five times a second", () => {
+    expect(config.processors.memory_limiter).toEqual({ check_interval: "200ms", limit_mib: 409, spike_limit_mib: 81 });
     expect(memoryLimiterFor(2 * 1024 ** 3)).toEqual({ limitMiB: 1638, spikeLimitMiB: 327 });
+  });
+
+  it("leaves a small container the memory that is resident besides the heap", () => {
+    // 80% of 256 MiB would leave 51 MiB; the process needs about NON_HEAP_RESERVE_MIB besides its heap.
+    expect(memoryLimiterFor(256 * 1024 ** 2)).toEqual({ limitMiB: 256 - NON_HEAP_RESERVE_MIB, spikeLimitMiB: 35 });
+    expect(memoryLimiterFor(400 * 1024 ** 2)).toEqual({ limitMiB: 320, spikeLimitMiB: 64 });
+    expect(goMemoryLimit(memoryLimiterFor(256 * 1024 ** 2))).toBe("176MiB");
   });
 
   it("adds node, pod and namespace from the Kubernetes API, doing its own lookups", () => {
@@ -130,6 +140,20 @@ describe("buildCollectorConfig (single layout)", () => {
       },
       { name: SAMPLING_POLICIES.share, type: "probabilistic", probabilistic: { sampling_percentage: 10 } },
     ]);
+  });
+
+  it("holds new traces back instead of evicting undecided ones when numTraces wait", () => {
+    const sampling = config.processors.tail_sampling as { block_on_overflow: boolean };
+    expect(sampling.block_on_overflow).toBe(true);
+    // The rate at which it then holds back: 50,000 traces waiting 30 s each.
+    expect(
+      tailSamplingTracesPerSecond({
+        numTraces: 50_000,
+        decisionWaitSeconds: 30,
+        keepPercent: 10,
+        latencyThresholdMs: 2000,
+      }),
+    ).toBe(1666);
   });
 
   it("exports to Jaeger's OTLP gRPC Service with a sending queue and retries", () => {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { buildCollectorConfig, renderCollectorConfig } from "../collector/config";
+import { buildCollectorConfig, goMemoryLimit, renderCollectorConfig } from "../collector/config";
 import { collectorTiers, QUEUE_DIRECTORY, type CollectorTierPlan } from "../collector/settings";
 import type { CollectorConfig } from "../config/collector";
 import { commonLabels } from "../labels";
@@ -201,7 +201,7 @@ export class CollectorGateway extends pulumi.ComponentResource {
                   env: [
                     // The Go runtime's soft limit at the memory limiter's: it collects harder before
                     // the limiter refuses data and long before the kernel kills the container.
-                    { name: "GOMEMLIMIT", value: `${tier.settings.memoryLimiter.limitMiB}MiB` },
+                    { name: "GOMEMLIMIT", value: goMemoryLimit(tier.settings.memoryLimiter) },
                   ],
                   ports: [
                     { name: "otlp-grpc", containerPort: PORTS.otlpGrpc, protocol: "TCP" },

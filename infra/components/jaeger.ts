@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { goMemoryLimit, memoryLimiterFor } from "../collector/config";
 import type { JaegerConfig } from "../config/jaeger";
 import { parseQuantity } from "../config/quantity";
 import { buildJaegerConfig, buildJaegerUiConfig, renderJaegerConfig } from "../jaeger/config";
@@ -143,7 +144,7 @@ export class Jaeger extends pulumi.ComponentResource {
                   args: ["--config", JAEGER_FILES.config],
                   env: [
                     // The Go runtime collects harder before the memory limiter and the OOM killer act.
-                    { name: "GOMEMLIMIT", value: `${Math.floor((memoryLimitBytes / 2 ** 20) * 0.8)}MiB` },
+                    { name: "GOMEMLIMIT", value: goMemoryLimit(memoryLimiterFor(memoryLimitBytes)) },
                   ],
                   ports: [
                     { name: "otlp-grpc", containerPort: CLUSTER_JAEGER_PORTS.otlpGrpc, protocol: "TCP" },

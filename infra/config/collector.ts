@@ -49,7 +49,7 @@ const FIELDS = {
 } as const;
 
 /** Below this the memory limiter leaves the pipeline too little room to hold traces for sampling. */
-const MIN_MEMORY_LIMIT = "256Mi";
+export const MIN_MEMORY_LIMIT = "256Mi";
 
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

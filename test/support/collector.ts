@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import { renderCollectorConfig, type CollectorConfigDocument } from "../../infra/collector/config";
 import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../infra/config";
 import { LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
+import { counterSum } from "../../bench/support/services";
 import { REPO, run, type CommandResult } from "./project";
 
 /** Our collector distribution (collector/builder-config.yaml), built by tools/build.sh when missing. */
@@ -69,15 +70,27 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
+export interface CollectorRunOptions {
+  /** Variables on top of this process's environment (GOMEMLIMIT, GOMAXPROCS as in the pod). */
+  env?: Record<string, string>;
+  /** Where the collector's log goes; a temporary folder, removed at stop, by default. */
+  logDir?: string;
+}
+
 /** Runs our collector with a config and waits until its health_check extension reports ready. */
-export async function startCollector(document: CollectorConfigDocument, healthPort: number): Promise<RunningCollector> {
+export async function startCollector(
+  document: CollectorConfigDocument,
+  healthPort: number,
+  options: CollectorRunOptions = {},
+): Promise<RunningCollector> {
   const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-collector-"));
   const file = writeCollectorConfig(document, dir, "collector");
   const collector = startProcess({
     name: "otelcol",
     command: collectorBinary(),
     args: [`--config=${file}`],
-    logDir: dir,
+    env: options.env ? { ...process.env, ...options.env } : undefined,
+    logDir: options.logDir ?? dir,
   });
   const stop = async () => {
     await collector.stop();
@@ -90,6 +103,31 @@ export async function startCollector(document: CollectorConfigDocument, healthPo
     throw error;
   }
   return { process: collector, stop };
+}
+
+/** One reading of a collector's own metrics (its Prometheus endpoint on the telemetry port). */
+export interface CollectorMetrics {
+  /**
+   * Sum of a counter or gauge over its label sets, or over those with all of `labels` (e.g.
+   * `{ transport: "http" }`); 0 when not exposed yet. `_total` suffixes count as the same name.
+   */
+  value(name: string, labels?: Record<string, string>): number;
+}
+
+export async function readCollectorMetrics(metricsPort: number): Promise<CollectorMetrics> {
+  const response = await fetch(`http://${LOOPBACK}:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  return {
+    value: (name, labels) => {
+      if (!labels) return counterSum(text, name);
+      const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+      const lines = text.split("\n").filter((line) => {
+        const labelText = /^[a-zA-Z_:][a-zA-Z0-9_:]*\{([^}]*)\}/.exec(line)?.[1];
+        return labelText !== undefined && wanted.every((pair) => labelText.split(",").includes(pair));
+      });
+      return counterSum(lines.join("\n"), name);
+    },
+  };
 }
 
 /** The parts of an OTLP/JSON ExportTraceServiceRequest the tests read. */
