@@ -33,7 +33,25 @@ export interface BenchJaeger {
 
 export type JaegerStorage = { kind: "memory"; maxTraces: number } | { kind: "badger"; directory: string };
 
-export async function startJaeger(storage: JaegerStorage, logDir: string): Promise<BenchJaeger> {
+/** Where a started process may run: a taskset CPU list (bench/support/cpu.ts), or anywhere. */
+export interface Placement {
+  cpus?: string;
+}
+
+/**
+ * The command and arguments that start `command` on `cpus` (taskset execs it, so the pid is the
+ * program's), or as it is. Pinned from the start, a Go program sizes GOMAXPROCS to its CPUs, as it
+ * does in a pod under a CPU limit.
+ */
+export function placed(command: string, args: string[], { cpus }: Placement): { command: string; args: string[] } {
+  return cpus === undefined ? { command, args } : { command: "taskset", args: ["-c", cpus, command, ...args] };
+}
+
+export async function startJaeger(
+  storage: JaegerStorage,
+  logDir: string,
+  placement: Placement = {},
+): Promise<BenchJaeger> {
   const [otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc] = await freePorts(6);
   const settings = localJaegerSettings(
     { otlpGrpc, otlpHttp, queryHttp, queryGrpc, health, healthGrpc },
@@ -45,8 +63,7 @@ export async function startJaeger(storage: JaegerStorage, logDir: string): Promi
   writeFileSync(configFile, renderJaegerConfig(buildJaegerConfig(settings)));
   const process = startProcess({
     name: "jaeger",
-    command: JAEGER_BINARY,
-    args: ["--config", `file:${configFile}`],
+    ...placed(JAEGER_BINARY, ["--config", `file:${configFile}`], placement),
     logDir,
   });
   const queryUrl = `http://${LOOPBACK}:${queryHttp}`;
@@ -79,15 +96,22 @@ export interface BenchCollector {
 
 export type CollectorPipeline = "generated" | "baseline";
 
+export interface CollectorOptions extends Placement {
+  /** Changes a benchmark makes to the document before it runs (the benchmark says which). */
+  edit?: (document: CollectorConfigDocument) => void;
+}
+
 /**
  * Our collector with the dev stack's generated pipeline exporting to `exporterEndpoint`, or with
- * the baseline (OTLP → batch → nop) on the same receiver and telemetry settings.
+ * the baseline (OTLP → batch → nop) on the same receiver and telemetry settings. Both run with the
+ * Go soft memory limit the pod gets (GOMEMLIMIT, infra/components/collector.ts).
  */
 export async function startCollector(
   pipeline: CollectorPipeline,
   stack: StackConfig,
   exporterEndpoint: string,
   logDir: string,
+  options: CollectorOptions = {},
 ): Promise<BenchCollector> {
   const [otlpGrpc, otlpHttp, health, metrics] = await freePorts(4);
   const settings = localCollectorSettings(stack.collector, {
@@ -96,13 +120,14 @@ export async function startCollector(
   });
   const document: CollectorConfigDocument =
     pipeline === "generated" ? buildCollectorConfig(settings) : buildBaselineCollectorConfig(settings.location);
+  options.edit?.(document);
   const dir = mkdtempSync(path.join(tmpdir(), `order-tracing-bench-${pipeline}-`));
   const configFile = path.join(dir, "collector.yaml");
   writeFileSync(configFile, renderCollectorConfig(document));
   const process = startProcess({
     name: `otelcol-${pipeline}`,
-    command: COLLECTOR_BINARY,
-    args: [`--config=${configFile}`],
+    ...placed(COLLECTOR_BINARY, [`--config=${configFile}`], options),
+    env: { ...globalThis.process.env, GOMEMLIMIT: `${settings.memoryLimiter.limitMiB}MiB` },
     logDir,
   });
   const stop = async (): Promise<void> => {

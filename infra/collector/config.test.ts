@@ -1,4 +1,5 @@
 import * as yaml from "js-yaml";
+import { PATH_MAY_NEED_REDACTION, PATH_SEGMENT_REPLACEMENTS } from "../../instrumentation/src/url-path";
 import { describe, expect, it } from "vitest";
 import { ConfigReader } from "../config/read";
 import { readCollectorConfig, type CollectorConfig } from "../config/collector";
@@ -17,7 +18,13 @@ import {
   tailSamplingTracesPerSecond,
   type CollectorConfigDocument,
 } from "./config";
-import { ALLOWED_ATTRIBUTE_KEYS, BLOCKED_VALUE_PATTERNS } from "./pii";
+import {
+  ALLOWED_ATTRIBUTE_KEYS,
+  ALLOWED_VALUE_PATTERNS,
+  BLOCKED_VALUE_PATTERNS,
+  CLEAN_VALUE_SHAPES,
+  PATH_ATTRIBUTE_KEYS,
+} from "./pii";
 import { clusterLocation, collectorTiers, localCollectorSettings, QUEUE_DIRECTORY } from "./settings";
 
 function collectorConfig(raw: Record<string, unknown> = {}): CollectorConfig {
@@ -45,7 +52,7 @@ describe("buildCollectorConfig (single layout)", () => {
         "memory_limiter",
         "filter/health-checks",
         "k8s_attributes",
-        "transform/strip-urls-and-bodies",
+        "transform/scrub-urls-and-status",
         "redaction/pii",
         "tail_sampling",
         "batch",
@@ -93,22 +100,67 @@ describe("buildCollectorConfig (single layout)", () => {
       allow_all_keys: false,
       allowed_keys: [...ALLOWED_ATTRIBUTE_KEYS],
       blocked_values: BLOCKED_VALUE_PATTERNS.map((p) => p.pattern),
+      // The values we keep, then the clean shapes that only spare the blocked patterns work.
+      allowed_values: [...ALLOWED_VALUE_PATTERNS, ...CLEAN_VALUE_SHAPES].map((p) => p.pattern),
       summary: "info",
     });
   });
 
-  it("cuts query strings from URL attributes and drops bodies", () => {
-    const transform = config.processors["transform/strip-urls-and-bodies"] as {
-      trace_statements: Array<{ context: string; statements: string[] }>;
+  it("cuts query strings and fragments from URL attributes, and masks status messages only when there is one", () => {
+    const transform = config.processors["transform/scrub-urls-and-status"] as {
+      trace_statements: Array<{ context: string; conditions?: string[]; statements: string[] }>;
     };
-    const span = transform.trace_statements.find((group) => group.context === "span")?.statements ?? [];
-    for (const key of ["url.full", "http.url", "http.target"]) {
-      expect(span).toContain(`replace_pattern(span.attributes["${key}"], "[?#].*", "")`);
+    const [urls, ...groups] = transform.trace_statements;
+    const paths = groups.slice(0, PATH_ATTRIBUTE_KEYS.length);
+    const [status, ...others] = groups.slice(PATH_ATTRIBUTE_KEYS.length);
+    expect(others).toEqual([]);
+    // Then, for each attribute that holds a path, the path rule, only when the value has a
+    // character it could act on (instrumentation/src/url-path.ts).
+    expect(paths).toEqual(
+      PATH_ATTRIBUTE_KEYS.map((key) => ({
+        context: "span",
+        conditions: [`IsMatch(span.attributes["${key}"], ${ottlString(PATH_MAY_NEED_REDACTION)})`],
+        statements: PATH_SEGMENT_REPLACEMENTS.map(
+          ([pattern, replacement]) =>
+            `replace_pattern(span.attributes["${key}"], ${ottlString(pattern)}, ${ottlString(goReplacement(replacement))})`,
+        ),
+      })),
+    );
+    expect(urls.context).toBe("span");
+    expect(urls.conditions).toBeUndefined();
+    for (const key of ["url.full", "http.url", "http.target", "messaging.url"]) {
+      expect(urls.statements).toContain(`replace_pattern(span.attributes["${key}"], "\\\\?.*", "")`);
+      expect(urls.statements).toContain(`replace_pattern(span.attributes["${key}"], "#.*", "")`);
     }
-    expect(span).toContain('delete_key(span.attributes, "url.query")');
-    expect(span.some((s) => s.startsWith("delete_matching_keys(span.attributes,"))).toBe(true);
-    const event = transform.trace_statements.find((group) => group.context === "spanevent")?.statements ?? [];
-    expect(event.some((s) => s.startsWith("delete_matching_keys(spanevent.attributes,"))).toBe(true);
+    expect(urls.statements).toContain('replace_pattern(span.name, "\\\\?.*", "")');
+    expect(urls.statements).toContain('delete_key(span.attributes, "url.query")');
+    // Bodies are not deleted by pattern: the allow-list has no body key, so redaction removes them.
+    expect(urls.statements.some((s) => s.startsWith("delete_matching_keys"))).toBe(false);
+    expect(status).toEqual({
+      context: "span",
+      conditions: ['span.status.message != ""'],
+      statements: BLOCKED_VALUE_PATTERNS.map(
+        (p) => `replace_pattern(span.status.message, ${ottlString(p.pattern)}, "****")`,
+      ),
+    });
+  });
+
+  it("cuts a URL exactly where the old single pattern cut it, at the first ? or #", () => {
+    // The two statements in their order, as the collector applies them (RE2 and JavaScript agree here).
+    const cut = (url: string): string => url.replace(/\?.*/, "").replace(/#.*/, "");
+    for (const [url, expected] of [
+      ["https://shop.example.internal/orders?email=x#top", "https://shop.example.internal/orders"],
+      ["https://shop.example.internal/orders#top?email=x", "https://shop.example.internal/orders"],
+      ["/orders/42#fragment", "/orders/42"],
+      ["/orders/42", "/orders/42"],
+    ]) {
+      expect(cut(url)).toBe(url.replace(/[?#].*/, ""));
+      expect(cut(url)).toBe(expected);
+    }
+  });
+
+  it("sends on to Jaeger with zstd compression (routers to samplers too: two-tier layout below)", () => {
+    expect(config.exporters["otlp_grpc/jaeger"]).toMatchObject({ compression: "zstd" });
   });
 
   it("drops health, readiness and metrics spans by path and probe user agent", () => {
@@ -212,13 +264,14 @@ describe("two-tier layout", () => {
       "memory_limiter",
       "filter/health-checks",
       "k8s_attributes",
-      "transform/strip-urls-and-bodies",
+      "transform/scrub-urls-and-status",
       "redaction/pii",
       "batch",
     ]);
     expect(router.service.pipelines.traces.exporters).toEqual(["load_balancing/samplers"]);
     expect(router.exporters["load_balancing/samplers"]).toMatchObject({
       routing_key: "traceID",
+      protocol: { otlp: { compression: "zstd" } },
       resolver: { dns: { hostname: "otel-collector-sampler.tracing.svc.cluster.local", port: "4317" } },
     });
     expect(router.processors).not.toHaveProperty("tail_sampling");

@@ -1,16 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { ALLOWED_ATTRIBUTE_KEYS, ALLOWED_VALUE_PATTERNS, BLOCKED_VALUE_PATTERNS, BODY_KEY_PATTERN } from "./pii";
+import { PII_CORPUS } from "../../test/faults/pii-corpus";
+import {
+  ALLOWED_ATTRIBUTE_KEYS,
+  ALLOWED_VALUE_PATTERNS,
+  BLOCKED_VALUE_PATTERNS,
+  BODY_KEY_PATTERN,
+  CLEAN_VALUE_SHAPES,
+  type BlockedValuePattern,
+} from "./pii";
 
 /** The patterns are RE2 within the syntax JavaScript shares; a leading `(?i)` becomes the `i` flag. */
 function jsRegExp(pattern: string, flags = ""): RegExp {
   return pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), `i${flags}`) : new RegExp(pattern, flags);
 }
 
-/** What the redaction processor does to an allowed value: each blocked match becomes `****`. */
-function mask(value: string): string {
-  if (ALLOWED_VALUE_PATTERNS.some(({ pattern }) => jsRegExp(pattern).test(value))) return value;
+/**
+ * What the redaction processor does to a value of an allowed key: a value matching an allowed
+ * pattern stays whole, otherwise each blocked match becomes `****` (pattern after pattern).
+ */
+function maskWith(allowed: readonly BlockedValuePattern[], value: string): string {
+  if (allowed.some(({ pattern }) => jsRegExp(pattern).test(value))) return value;
   return BLOCKED_VALUE_PATTERNS.reduce((v, { pattern }) => v.replace(jsRegExp(pattern, "g"), "****"), value);
 }
+/** The generated config's allowed values: the values we keep, then the clean shapes. */
+const mask = (value: string): string => maskWith([...ALLOWED_VALUE_PATTERNS, ...CLEAN_VALUE_SHAPES], value);
+/** The same without the clean shapes: what they must never change. */
+const maskWithoutShapes = (value: string): string => maskWith(ALLOWED_VALUE_PATTERNS, value);
 
 // Deliberately fake probes: reserved example domains, fictional numbers, test card numbers.
 const PROBES = {
@@ -109,6 +124,11 @@ describe("allowed attribute keys", () => {
 });
 
 describe("body key pattern", () => {
+  it("matches no allow-listed key, so the redaction processor removes every body and payload", () => {
+    const body = jsRegExp(BODY_KEY_PATTERN);
+    for (const key of ALLOWED_ATTRIBUTE_KEYS) expect(body.test(key), key).toBe(false);
+  });
+
   it("matches body and payload attributes, not keys that merely contain the letters", () => {
     const body = jsRegExp(BODY_KEY_PATTERN);
     for (const key of ["http.request.body", "http.response.body.content", "messaging.message.payload", "Body"]) {
@@ -117,5 +137,118 @@ describe("body key pattern", () => {
     for (const key of ["order.id", "antibody.count", "http.route", "payloads_total"]) {
       expect(body.test(key), key).toBe(false);
     }
+  });
+});
+
+/** A small seeded generator, so a failure names a value that can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+describe("clean value shapes", () => {
+  const next = random(20261201);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const chars = (alphabet: string, min: number, max: number): string =>
+    Array.from({ length: min + Math.floor(next() * (max - min + 1)) }, () => pick([...alphabet])).join("");
+  const LOWER = "abcdefghijklmnopqrstuvwxyz";
+  // Words the blocked patterns look for, so the generated values put them everywhere a shape allows.
+  const KEYWORDS = ["password", "passwd", "pwd", "secret", "api_key", "api-key", "apikey", "access_token"];
+  const MORE = ["refresh-token", "token", "bearer", "basic", "eyj", "akia", "asia", "shop", "orders", "vault"];
+  const words = [...KEYWORDS, ...MORE];
+  // Order ids with digits in most places, so digit patterns get every chance.
+  const uuid = () =>
+    [8, 4, 4, 4, 12]
+      .map((n) => Array.from({ length: n }, () => pick([..."0123456789012345678abcdef"])).join(""))
+      .join("-");
+  const segment = () =>
+    pick([uuid, () => `:${chars(`${LOWER}_.-`, 1, 12)}`, () => pick(words) + chars(`${LOWER}_.-`, 0, 12)])();
+  const path = () => (next() < 0.5 ? "/" : "") + Array.from({ length: 1 + Math.floor(next() * 4) }, segment).join("/");
+  const host = () =>
+    Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(words) + chars(LOWER, 0, 4)).join(pick([".", "-"]));
+  const generators: Record<string, () => string> = {
+    shortWord: () =>
+      pick([
+        () => chars(`${LOWER}ABCDEFGHIJKLMNOPQRSTUVWXYZ_-`, 1, 19),
+        () => `AKIA${chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1, 16)}`,
+      ])(),
+    path,
+    url: () =>
+      `${pick(["http", "https", "amqp", "amqps"])}://${host()}${next() < 0.7 ? `:${chars("0123456789", 1, 5)}` : ""}` +
+      (next() < 0.8 ? `/${path().replace(/^\//, "")}` : ""),
+    dottedNumber: () => Array.from({ length: 2 + Math.floor(next() * 3) }, () => chars("0123456789", 1, 9)).join("."),
+  };
+  const inShape = (value: string): boolean => CLEAN_VALUE_SHAPES.some(({ pattern }) => jsRegExp(pattern).test(value));
+
+  it("hold no match of any blocked pattern (random values of every shape)", () => {
+    for (const [kind, generate] of Object.entries(generators)) {
+      let checked = 0;
+      for (let i = 0; i < 5_000; i++) {
+        const value = generate();
+        if (!inShape(value)) continue;
+        checked++;
+        for (const { name, pattern } of BLOCKED_VALUE_PATTERNS) {
+          expect(jsRegExp(pattern).exec(value)?.[0], `${name} inside ${kind} "${value}"`).toBeUndefined();
+        }
+      }
+      // The generators aim at the shapes: most of what they make is in one.
+      expect(checked, kind).toBeGreaterThan(2_500);
+    }
+  });
+
+  it("rest on every secret keyword ending in d, t, y or n (the URL shape's port rule)", () => {
+    const secret = BLOCKED_VALUE_PATTERNS.find((p) => p.pattern.includes("password"))?.pattern ?? "";
+    const keywords = /\\b\(([^)]+)\)/.exec(secret)?.[1].split("|") ?? [];
+    expect(keywords.length).toBeGreaterThanOrEqual(7);
+    for (const keyword of keywords) expect("dtyn", keyword).toContain(keyword.at(-1));
+    // A host that ends in a keyword, with a port, is left to the blocked patterns.
+    for (const keyword of KEYWORDS) expect(inShape(`http://vault-${keyword}:8200/`), keyword).toBe(false);
+  });
+
+  it("take in the frequent values of the order path", () => {
+    for (const value of [
+      "POST",
+      "SUBMITTED",
+      "IN_PRODUCTION",
+      "PutObject",
+      "http",
+      "/orders/:id",
+      "/orders/3f2504e0-4f89-41d3-9a0c-0305e82c3301/approve",
+      "shop.shop.svc.cluster.local",
+      "mes.orders",
+      "http://shop.shop.svc.cluster.local:8080/orders/3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+      "amqp://rabbitmq.mq.svc:5672/",
+      "1.1",
+      "20.19.0",
+    ]) {
+      expect(inShape(value), value).toBe(true);
+    }
+  });
+
+  it("take in no probe of either corpus, alone or in a URL", () => {
+    for (const value of [...Object.values(PROBES), ...PII_CORPUS.map((p) => p.value)]) {
+      for (const candidate of [value, `https://shop.example.internal/orders/${value}`, `/orders/${value}`]) {
+        expect(inShape(candidate), candidate).toBe(false);
+      }
+    }
+  });
+
+  it("change nothing the redaction processor exports", () => {
+    const values = [
+      ...Object.values(PROBES),
+      ...PII_CORPUS.map((p) => p.value),
+      ...Object.values(PROBES).map((p) => `order failed for ${p} at step 3`),
+      ...Object.values(generators).flatMap((generate) => Array.from({ length: 500 }, generate)),
+      "http://vault-secret:8200/",
+      "password",
+      "Quillon",
+    ];
+    for (const value of values) expect(mask(value), value).toBe(maskWithoutShapes(value));
   });
 });

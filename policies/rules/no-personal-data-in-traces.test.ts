@@ -67,7 +67,7 @@ describe("no-personal-data-in-traces: collector configs", () => {
 
   it("refuses a pipeline that keeps query strings, naming the attributes", async () => {
     const keepsQueries = edited((d) => {
-      const transform = d.processors["transform/strip-urls-and-bodies"];
+      const transform = d.processors["transform/scrub-urls-and-status"];
       transform.trace_statements[0].statements = transform.trace_statements[0].statements.filter(
         (s: string) => !s.includes('"http.target"') && !s.includes('"url.full"'),
       );
