@@ -1,7 +1,7 @@
 // Benchmark of `order-tracing report` over 10,000 synthetic orders (about 57,000 traces):
 //   1. compute: the lifecycle math (buildReport) over the spans, in process;
 //   2. decode: parsing the api/v3 answer (OTLP JSON) into spans;
-//   3. with the Jaeger binary built: a real Jaeger v2 (memory storage, loopback) loaded with the
+//   3. with the Jaeger binary built: a real Jaeger v2 (Badger storage, loopback) loaded with the
 //      orders, then the fetch through the query API (paged) and the whole command as a process.
 // Writes bench/results/report.json: machine, versions, command, raw samples and medians. It asserts
 // nothing. Run: npm run bench:report [-- --samples N] [-- --no-jaeger]
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { fetchWindow } from "../cli/report/jaeger-client";
 import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
-import { JAEGER_BINARY, startMemoryJaeger } from "../cli/report/testing/jaeger-memory";
+import { JAEGER_BINARY, startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
 import { benchOptions, writeResultsMarkdown } from "./support/results";
 
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     commandMs: [],
   };
   if (withJaeger) {
-    const jaeger = await startMemoryJaeger({ maxTraces: 100_000 });
+    const jaeger = await startLocalJaeger();
     try {
       const load = await timeAsync(async () => {
         const batch = 5_000;
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
       "compute: buildReport (status chains, stuck attribution, per-status and per-service percentiles) in process",
       "decode: JSON.parse + spansFromOtlpJson of the whole dataset as one api/v3 answer",
       withJaeger
-        ? `fetch: fetchWindow against Jaeger ${pinnedVersion("JAEGER_VERSION")} (memory storage, loopback), page size 1000, ${jaegerRuns.requests} searches; command: the whole \`order-tracing report --format json\` process`
+        ? `fetch: fetchWindow against Jaeger ${pinnedVersion("JAEGER_VERSION")} (Badger storage, loopback), page size 1000, ${jaegerRuns.requests} searches; command: the whole \`order-tracing report --format json\` process`
         : "Jaeger runs skipped (binary missing or --no-jaeger)",
       `peak RSS of this process: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     ],

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMemoryJaeger, type MemoryJaeger } from "../cli/report/testing/jaeger-memory";
+import { startLocalJaeger, type LocalJaeger } from "../cli/report/testing/jaeger-local";
 import {
   buildOAuth2ProxyConfig,
   OAUTH2_PROXY_PATHS,
@@ -57,7 +57,7 @@ const IDENTITY_HEADERS = [
 
 describe("access chain: OIDC → oauth2-proxy (support group) → Jaeger query", () => {
   const workDir = mkdtempSync(path.join(tmpdir(), "order-tracing-access-"));
-  let jaeger: MemoryJaeger;
+  let jaeger: LocalJaeger;
   let tap: RecordingProxy;
   let idp: TestIdentityProvider;
   let proxy: ManagedProcess;
@@ -67,7 +67,7 @@ describe("access chain: OIDC → oauth2-proxy (support group) → Jaeger query",
     for (const binary of [OAUTH2_PROXY_BINARY, path.join(REPO, ".tools", "bin", "jaeger")]) {
       if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bash tools/build.sh oauth2-proxy jaeger\``);
     }
-    jaeger = await startMemoryJaeger({ maxTraces: 100, logDir: workDir });
+    jaeger = await startLocalJaeger({ logDir: workDir });
     await jaeger.sendOtlpJson(oneSpan("shop-api", "POST /orders"));
     await waitForService(jaeger.queryUrl, "shop-api");
     tap = await startRecordingProxy(jaeger.queryUrl);

@@ -14,10 +14,10 @@ import {
   syntheticOrderSpans,
   type SyntheticOrder,
 } from "./testing/synthetic-orders";
-import { type MemoryJaeger, startMemoryJaeger } from "./testing/jaeger-memory";
+import { type LocalJaeger, startLocalJaeger } from "./testing/jaeger-local";
 
 /**
- * `order-tracing report` against the real Jaeger v2 binary (memory storage, loopback): synthetic
+ * `order-tracing report` against the real Jaeger v2 binary (Badger storage, loopback): synthetic
  * order traces go in through Jaeger's OTLP receiver, the command reads them back through the
  * query API and must name the stuck orders, their status, service, operation, error and trace.
  */
@@ -29,7 +29,7 @@ const BIN = path.join(REPO, "bin", "order-tracing.js");
 /** Where the last run's outputs go, for README "Reading the report". */
 const SAMPLE_DIR = process.env.ORDER_TRACING_REPORT_SAMPLE_DIR;
 
-let jaeger: MemoryJaeger;
+let jaeger: LocalJaeger;
 let spans: ReturnType<typeof syntheticOrderSpans>;
 let orders: SyntheticOrder[];
 
@@ -37,7 +37,7 @@ const report = (...args: string[]) =>
   run(process.execPath, [BIN, "report", "--jaeger-url", jaeger.queryUrl, ...args], { cwd: REPO, timeoutMs: 120_000 });
 
 beforeAll(async () => {
-  jaeger = await startMemoryJaeger({ maxTraces: 10_000 });
+  jaeger = await startLocalJaeger();
   const now = Date.now();
   orders = [
     { orderId: "ord-int-001", outcome: "delivered", createdAt: now - 5 * HOUR },

@@ -226,10 +226,13 @@ describe("fault: collector overload at 5x its sustained rate for 60 s", () => {
     expect(exitsSeen).toBe(0);
     expect(collector.process.running()).toBe(true);
     for (const [name, phase] of Object.entries(phases)) {
-      // The heap, which the limiter measures, and the anonymous memory stay under its limit...
+      // The heap, which the limiter measures (limit_mib is a heap target), stays under its limit...
       expect(phase.peak.heapMiB, name).toBeLessThan(limitMiB);
-      expect(phase.peak.anonMiB, name).toBeLessThan(limitMiB);
-      // ...and everything resident, the binary's pages too, under the container's limit.
+      // ...and what the kernel charges the container, anonymous memory and the binary's resident
+      // pages, under the container's limit: no OOM kill. Anonymous memory is not held under limit_mib:
+      // GOMEMLIMIT (= limit_mib) is soft, and at 5x on one CPU the Go GC, capped at half the CPU,
+      // overshoots it (172 and 185 MiB against 176 in two runs).
+      expect(phase.peak.anonMiB, name).toBeLessThan(containerMiB);
       expect(phase.peak.rssMiB, name).toBeLessThan(containerMiB);
       expect(phase.peak.metricRssMiB, name).toBeLessThan(containerMiB);
     }
