@@ -12,9 +12,10 @@ import * as path from "node:path";
 import { fetchWindow } from "../cli/report/jaeger-client";
 import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
-import { JAEGER_BINARY, startLocalJaeger } from "../cli/report/testing/jaeger-local";
+import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
 import { benchOptions, writeResultsMarkdown } from "./support/results";
+import { JAEGER_BINARY } from "./support/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const ORDERS = 10_000;
