@@ -76,7 +76,13 @@ describe("buildCollectorConfig (single layout)", () => {
   });
 
   it("derives the memory limiter from the container memory limit, checking five times a second", () => {
-    expect(config.processors.memory_limiter).toEqual({ check_interval: "200ms", limit_mib: 409, spike_limit_mib: 81 });
+    expect(config.processors.memory_limiter).toEqual({
+      check_interval: "200ms",
+      // Collects garbage before it refuses data, at most once a second (the default is every 10 s).
+      min_gc_interval_when_soft_limited: "1s",
+      limit_mib: 409,
+      spike_limit_mib: 81,
+    });
     expect(memoryLimiterFor(2 * 1024 ** 3)).toEqual({ limitMiB: 1638, spikeLimitMiB: 327 });
   });
 

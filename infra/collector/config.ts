@@ -257,9 +257,21 @@ function queueStorage(directory: string): Attributes {
  * arrives, and at 5x a collector's sustained rate one second of it is more than the 20% spike.
  */
 const MEMORY_CHECK_INTERVAL = "200ms";
+/**
+ * Above the soft limit the limiter forces a GC before it refuses, but by default at most every 10 s:
+ * a heap that crosses the soft limit with garbage the runtime has not collected yet then refuses
+ * data for seconds (fault case 4's recovery phase: 7 of 429 requests at a rate whose live data fits).
+ * Once a second; when a GC frees nothing the limiter backs off on its own (up to 30 s).
+ */
+const MIN_GC_INTERVAL_WHEN_SOFT_LIMITED = "1s";
 
 function memoryLimiter(limits: MemoryLimiterSettings): Attributes {
-  return { check_interval: MEMORY_CHECK_INTERVAL, limit_mib: limits.limitMiB, spike_limit_mib: limits.spikeLimitMiB };
+  return {
+    check_interval: MEMORY_CHECK_INTERVAL,
+    min_gc_interval_when_soft_limited: MIN_GC_INTERVAL_WHEN_SOFT_LIMITED,
+    limit_mib: limits.limitMiB,
+    spike_limit_mib: limits.spikeLimitMiB,
+  };
 }
 
 /**
