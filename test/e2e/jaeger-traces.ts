@@ -104,7 +104,28 @@ export class JaegerTraces {
     }
     return [...byId.values()];
   }
+
+  /**
+   * The order's spans across `services`, once `ready` holds for them; the collector holds a trace for
+   * its tail-sampling decision before Jaeger has it, so this waits up to `timeoutMs`.
+   */
+  async spansOfOrder(
+    orderId: string,
+    services: readonly string[],
+    ready: (spans: Span[]) => boolean,
+    timeoutMs = ORDER_TRACE_WAIT_MS,
+  ): Promise<Span[]> {
+    return eventually(
+      async () => spansOf(await this.tracesOfOrder(orderId, services)),
+      ready,
+      timeoutMs,
+      (spans) => `order ${orderId} has ${spans.length} spans in Jaeger: ${describeSpans(spans)}`,
+    );
+  }
 }
+
+/** How long a sandbox order's spans may take to reach Jaeger (the dev stack's decision wait and more). */
+export const ORDER_TRACE_WAIT_MS = 150_000;
 
 // --- span vocabulary: what the checks ask of a span, in Jaeger's terms -------------------------------
 

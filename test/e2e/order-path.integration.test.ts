@@ -9,27 +9,21 @@ import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
 import { fakeCustomer } from "../../cli/local/fake-customers";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
-import type { SandboxEndpoints } from "../../cli/local/endpoints";
+import { SANDBOX_SERVICES, type SandboxEndpoints } from "../../cli/local/endpoints";
 import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
 import { sandboxCli } from "../support/sandbox-cli";
 import {
   JaegerTraces,
   consumes,
   describeSpans,
-  eventually,
   failed,
   isS3,
   isStatusChange,
   kind,
   latestStatus,
   publishes,
-  spansOf,
   type Span,
 } from "./jaeger-traces";
-
-const SERVICES = ["shop", "crm", "mes"] as const;
-/** The collector holds a trace for its tail-sampling decision (30 s in the dev stack) before Jaeger has it. */
-const JAEGER_WAIT_MS = 150_000;
 
 const sandbox = sandboxCli("e2e");
 const { dir, local } = sandbox;
@@ -45,15 +39,9 @@ function orderOf(scenario: ScenarioName, index = 0): string {
   return result.orders[index].orderId;
 }
 
-/** The order's spans in Jaeger, once `ready` holds for them (the collector decides after its wait). */
-async function orderSpans(orderId: string, ready: (spans: Span[]) => boolean): Promise<Span[]> {
-  return eventually(
-    async () => spansOf(await jaeger.tracesOfOrder(orderId, SERVICES)),
-    ready,
-    JAEGER_WAIT_MS,
-    (spans) => `order ${orderId} has ${spans.length} spans in Jaeger: ${describeSpans(spans)}`,
-  );
-}
+/** The order's spans in Jaeger, once `ready` holds for them. */
+const orderSpans = (orderId: string, ready: (spans: Span[]) => boolean) =>
+  jaeger.spansOfOrder(orderId, SANDBOX_SERVICES, ready);
 
 // --- the sandbox ------------------------------------------------------------------------------------
 
@@ -154,7 +142,7 @@ describe("traces in Jaeger", () => {
       const where = `${span.service} ${span.operation}`;
       if (!/^[0-9a-f]{16,32}$/.test(span.traceId)) problems.push(`${where}: trace id ${span.traceId}`);
       if (!/^[0-9a-f]{16}$/.test(span.spanId)) problems.push(`${where}: span id ${span.spanId}`);
-      if (!(SERVICES as readonly string[]).includes(span.service)) problems.push(`${where}: service.name`);
+      if (!(SANDBOX_SERVICES as readonly string[]).includes(span.service)) problems.push(`${where}: service.name`);
       if (!span.processTags["k8s.node.name"] && !span.processTags["host.name"]) problems.push(`${where}: no node id`);
       if (span.tags["order.id"] !== orderId) problems.push(`${where}: order.id ${String(span.tags["order.id"])}`);
       if (span.tags["http.request.method"] !== undefined && !span.tags["url.full"] && !span.tags["url.path"]) {
@@ -213,7 +201,7 @@ describe("traces in Jaeger", () => {
 
   it("no customer name, e-mail, phone or address sent to the shop appears anywhere in Jaeger", async () => {
     const everything = JSON.stringify(
-      await Promise.all(SERVICES.map(async (service) => (await jaeger.search(service)).map((t) => t.raw))),
+      await Promise.all(SANDBOX_SERVICES.map(async (service) => (await jaeger.search(service)).map((t) => t.raw))),
     );
     // Sanity: the scan covers the order traces (it would pass trivially on an empty Jaeger).
     expect(everything).toContain(orderOf("happy"));

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controlClient } from "../../cli/local/control";
-import type { SandboxEndpoints } from "../../cli/local/endpoints";
+import { SANDBOX_SERVICES, type SandboxEndpoints } from "../../cli/local/endpoints";
 import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
 import { OrderPath } from "../../cli/local/order-path";
 import type { SandboxControl } from "../../cli/local/sandbox";
@@ -25,14 +25,12 @@ import {
   JaegerTraces,
   consumes,
   describeSpans,
-  eventually,
   failed,
   isS3,
   isStatusChange,
   kind,
   latestStatus,
   publishes,
-  spansOf,
   type Span,
 } from "../e2e/jaeger-traces";
 import { sandboxCli } from "../support/sandbox-cli";
@@ -46,7 +44,6 @@ import {
   type WalkedOrder,
 } from "./order-traffic";
 
-const SERVICES = ["shop", "crm", "mes"] as const;
 type BrokerClient = "crm" | "mes";
 /** Traffic before the stop, the time the broker stays down, and traffic once both services are back. */
 const WARM_UP_MS = 8_000;
@@ -55,8 +52,6 @@ const AFTER_RECONNECT_MS = 10_000;
 /** Generous bounds for 2 shared cores: the services' reconnect back-off is capped at 5 s. */
 const RECONNECT_BOUND_MS = 30_000;
 const REFUSAL_BOUND_MS = 5_000;
-/** The collector holds a trace for its tail-sampling decision before Jaeger has it. */
-const JAEGER_WAIT_MS = 150_000;
 const WATCH_EVERY_MS = 250;
 /** Work orders approved while MES waits on its model store: more than its prefetch (10) can hold. */
 const BEHIND_ORDERS = 12;
@@ -181,14 +176,8 @@ const droppedInHand = (spans: Span[]) =>
 const workOrdersPublished = (spans: Span[]) =>
   spans.filter((s) => s.service === "crm" && publishes(s, QUEUES.workOrders) && !failed(s));
 
-async function spansOfOrder(orderId: string, ready: (spans: Span[]) => boolean): Promise<Span[]> {
-  return eventually(
-    async () => spansOf(await jaeger.tracesOfOrder(orderId, SERVICES)),
-    ready,
-    JAEGER_WAIT_MS,
-    (spans) => `order ${orderId} has ${spans.length} spans in Jaeger: ${describeSpans(spans)}`,
-  );
-}
+const spansOfOrder = (orderId: string, ready: (spans: Span[]) => boolean) =>
+  jaeger.spansOfOrder(orderId, SANDBOX_SERVICES, ready);
 
 /** Waits until the order's trace shows DELIVERED: the traces of everything before it are decided too. */
 async function untilInJaeger(order: WalkedOrder | undefined): Promise<void> {
