@@ -27,6 +27,7 @@ import {
   cpuSeconds,
   machineAtStart,
   median,
+  percentile,
   pinnedVersions,
   ROOT,
   round,
@@ -117,12 +118,6 @@ async function load(
   });
   const result = await instance;
   return { requests: result.requests.total, latenciesMs, non2xx: result.non2xx, errors: result.errors };
-}
-
-function percentile(values: number[], share: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
 }
 
 async function main(): Promise<void> {

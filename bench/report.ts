@@ -14,7 +14,7 @@ import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
 import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
-import { benchOptions, writeResultsMarkdown } from "./support/results";
+import { benchOptions, median, round, writeResultsMarkdown } from "./support/results";
 import { JAEGER_BINARY } from "./support/services";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -24,13 +24,6 @@ const args = process.argv.slice(2);
 const samplesArg = args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 7;
 const withJaeger = !args.includes("--no-jaeger") && existsSync(JAEGER_BINARY);
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function time<T>(run: () => T): { ms: number; value: T } {
   const start = process.hrtime.bigint();

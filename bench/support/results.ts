@@ -36,6 +36,13 @@ export const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/** The value at `share` (0..1) of the sorted values: the nearest rank below, NaN for none. */
+export function percentile(values: number[], share: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
 /** Rounds to `digits` decimals: result files hold figures, not float noise. */
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -173,9 +180,14 @@ export function cpuSeconds(pid: number): number {
 /** Linux's USER_HZ: 100 on every mainstream kernel build. */
 const CLOCK_TICKS = 100;
 
+/** Memory fields of /proc/<pid>/status (`VmRSS`, `VmHWM`, `RssAnon`…) of a running process, in MiB. */
+export function procStatusMiB<Field extends string>(pid: number, fields: readonly Field[]): Record<Field, number> {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return Object.fromEntries(fields.map((field) => [field, kib(field) / 1024])) as Record<Field, number>;
+}
+
 /** Peak resident memory (VmHWM) of a running process, in MiB. */
 export function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
-  return round(kib / 1024);
+  return round(procStatusMiB(pid, ["VmHWM"]).VmHWM);
 }

@@ -4,6 +4,7 @@ import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { percentile, procStatusMiB, sleep } from "../../bench/support/results";
 import { createOrders, startShopBackends, type ShopBackends } from "../../bench/support/shop";
 import { freePort, LOOPBACK, type ManagedProcess } from "../../sandbox/process";
 import { stackConfig } from "../support/collector";
@@ -45,17 +46,7 @@ interface Request {
   latencyMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(values: number[], share: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
-}
-
-function rssMiB(pid: number): number {
-  const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-  return kib / 1024;
-}
+const rssMiB = (pid: number): number => procStatusMiB(pid, ["VmRSS"]).VmRSS;
 
 /** One GET with a trace id of our own (W3C traceparent), so its spans can be found afterwards. */
 function tracedGet(agent: http.Agent, url: string, phase: Phase): Promise<Request> {

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { procStatusMiB, sleep } from "../../bench/support/results";
 import { startCollector as startSinkCollector, type BenchCollector } from "../../bench/support/services";
 import {
   buildCollectorConfig,
@@ -21,6 +22,7 @@ import {
   type RunningCollector,
 } from "../support/collector";
 import { OrderTraceTemplate, OtlpHttpClient, startLoad, type LoadCounts } from "../support/otlp-load";
+import { pollUntil } from "../support/poll";
 import { containerEnv, faultTestCollectorConfig } from "./dev-pipeline";
 
 /**
@@ -60,7 +62,6 @@ const MEMORY_SAMPLE_MS = 500;
 /** Beyond the decision wait, before the recovery phase: the memory limiter's next checks and GC. */
 const SETTLE_SECONDS = 5;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MIB = 1024 * 1024;
 
 type PhaseName = keyof typeof PHASE_SECONDS;
@@ -88,9 +89,8 @@ const noPeak = (): MemoryPeak => ({ rssMiB: 0, anonMiB: 0, metricRssMiB: 0, heap
 
 /** VmRSS and RssAnon of a running process, in MiB. */
 function procMemory(pid: number): { rssMiB: number; anonMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
-  return { rssMiB: kib("VmRSS") / 1024, anonMiB: kib("RssAnon") / 1024 };
+  const { VmRSS, RssAnon } = procStatusMiB(pid, ["VmRSS", "RssAnon"]);
+  return { rssMiB: VmRSS, anonMiB: RssAnon };
 }
 
 /** The collector's loss and delivery counters that the final accounting reads. */
@@ -200,10 +200,14 @@ describe("fault: collector overload at 5x its sustained rate for 60 s", () => {
       await probe.shutdown();
     }
     // Everything accepted has left the sampler, the batch and the queue (or is lost: see the totals).
-    await waitUntil(async () => {
-      const now = await metrics();
-      return now.value(COUNTERS.onMemory) === 0 && now.value(COUNTERS.exported) >= now.value(COUNTERS.accepted);
-    }, 60_000);
+    await pollUntil(
+      async () => {
+        const now = await metrics();
+        return now.value(COUNTERS.onMemory) === 0 && now.value(COUNTERS.exported) >= now.value(COUNTERS.accepted);
+      },
+      60_000,
+      1_000,
+    );
     final = { collector: await metrics(), sinkAccepted: (await readCollectorMetricsAt(sink)).value(COUNTERS.accepted) };
     console.log(
       "overload test, totals:",
@@ -282,12 +286,6 @@ describe("fault: collector overload at 5x its sustained rate for 60 s", () => {
 
 function readCollectorMetricsAt(collector: BenchCollector): Promise<CollectorMetrics> {
   return readCollectorMetrics(Number(new URL(collector.metricsUrl).port));
-}
-
-/** Polls until `done` or the time is up; the assertions then tell what was not done. */
-async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done()) && Date.now() < deadline) await sleep(1_000);
 }
 
 /** The figures of a phase for the log (and the README). */

@@ -13,6 +13,7 @@ import {
   type RunningCollector,
 } from "../support/collector";
 import { startDevPipeline, type DevPipeline } from "./dev-pipeline";
+import { pollUntil } from "../support/poll";
 import { REPO } from "../support/project";
 import { PII_CORPUS, probesFoundIn } from "./pii-corpus";
 
@@ -34,10 +35,8 @@ const BINARY_GARBAGE = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7
 const spansOf = (receiver: OtlpJsonReceiver): OtlpSpan[] =>
   receiver.requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
 
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-}
+/** Polls a condition on what the receiver has recorded (pollUntil every 200 ms). */
+const until = (done: () => boolean, timeoutMs: number) => pollUntil(done, timeoutMs, 200);
 
 /** Writes raw bytes to a TCP port and returns whatever comes back before the peer closes or 2 s pass. */
 function rawExchange(port: number, bytes: Buffer): Promise<string> {

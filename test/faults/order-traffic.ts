@@ -5,6 +5,7 @@
  * is recorded with when it was sent and answered, so a test can judge each answer against what was
  * broken at that moment.
  */
+import { sleep } from "../../bench/support/results";
 import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
 import { OrderPath, type Answer } from "../../cli/local/order-path";
 import type { SandboxEndpoints } from "../../cli/local/endpoints";
@@ -112,7 +113,7 @@ export class OrderTraffic {
     const order: WalkedOrder = { orderId, placedAt, status: "CREATED" };
     this.orders.push(order);
     for (const { step, waitFor } of WALK) {
-      await delay(this.options.stepPauseMs);
+      await sleep(this.options.stepPauseMs);
       const answer = await this.untilNotUnavailable(step, orderId);
       if (answer?.httpStatus !== 200) {
         order.stuck = step;
@@ -133,7 +134,7 @@ export class OrderTraffic {
     for (;;) {
       const answer = await this.send(step, orderId, () => this.call(step, orderId));
       if (answer?.httpStatus !== 503 || Date.now() > giveUpAt) return answer;
-      await delay(RETRY_MS);
+      await sleep(RETRY_MS);
     }
   }
 
@@ -170,8 +171,4 @@ export class OrderTraffic {
       return undefined;
     }
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

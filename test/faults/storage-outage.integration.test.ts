@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../../bench/support/results";
 import { fetchWindow } from "../../cli/report/jaeger-client";
 import {
   buildCollectorConfig,
@@ -43,7 +44,6 @@ const DELIVERY_TIMEOUT_MS = 180_000;
 /** retry_on_failure.max_elapsed_time of the generated exporter: a batch is given up after it. */
 const RETRY_LIMIT_SECONDS = 300;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MIB = 1024 * 1024;
 const HEAP = "otelcol_process_runtime_heap_alloc_bytes";
 
