@@ -168,6 +168,13 @@ build_oauth2_proxy() {
     "-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=v$OAUTH2_PROXY_VERSION"
 }
 
+# crane (go-containerregistry): builds, pushes and inspects OCI images without a Docker engine.
+build_crane() {
+  local m="$tools_dir/crane"
+  provide crane "$CRANE_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" crane -- \
+    go_tool_build "$m" github.com/google/go-containerregistry/cmd/crane crane ""
+}
+
 # The local control plane of the integration tests (scripts/control-plane.sh): kube-apiserver and
 # kube-controller-manager, one build of one wrapper module. Both stamp their version from ldflags as
 # Kubernetes' own build does (hack/lib/version.sh): the kubernetes provider reads the server version.
@@ -187,7 +194,7 @@ kubernetes_steps() {
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 }
 
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes)
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 
@@ -202,6 +209,7 @@ for tool in "${requested[@]}"; do
     telemetrygen) build_telemetrygen ;;
     gofakes3) build_gofakes3 ;;
     oauth2-proxy) build_oauth2_proxy ;;
+    crane) build_crane ;;
     kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;
     *)
       log "unknown tool '$tool'; known: ${all_tools[*]}"
