@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     return {
       ordersPerDay: perDay,
       gibPerDay: round(perDayBytes / GIB, 3),
-      // Retention days plus today's data, still being written (as README's arithmetic counts it).
+      // Retention days plus today's data, still being written (as docs/operations.md's arithmetic counts it).
       gibForDevRetention: round((perDayBytes * (retentions.dev + 1)) / GIB, 2),
       gibForProdRetention: round((perDayBytes * (retentions.prod + 1)) / GIB, 2),
     };
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
         "(also recorded) overstate a small load",
       "synthetic spans carry the attributes the report reads (service, operation, order id, status change, errors), " +
         "fewer than real instrumented spans (HTTP, messaging and S3 semantic attributes): real orders cost more",
-      "Elasticsearch (the cluster's storage) stores source and index and is not measured here: README's arithmetic " +
+      "Elasticsearch (the cluster's storage) stores source and index and is not measured here: docs/operations.md's arithmetic " +
         "adds replicas and the disk watermark on top",
     ],
   });

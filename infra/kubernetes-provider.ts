@@ -23,7 +23,7 @@ export function kubernetesProvider(target: KubernetesTarget): k8s.Provider {
     return new k8s.Provider("kubernetes", { renderYamlToDirectory: renderDirectoryPath(target.renderDirectory) });
   }
   // A stack transformation runs inside the program; the newer engine-side transforms
-  // (registerResourceTransform) need a language host newer than the one we can build (README "Tools").
+  // (registerResourceTransform) need a language host newer than the one we can build (docs/tools.md).
   if (target.skipAwait) pulumi.runtime.registerStackTransformation(skipAwaitOnKubernetesObjects);
   return new k8s.Provider("kubernetes", {
     kubeconfig: target.kubeconfig,

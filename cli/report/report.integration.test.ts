@@ -26,7 +26,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const BIN = path.join(REPO, "bin", "order-tracing.js");
 
-/** Where the last run's outputs go, for README "Reading the report". */
+/** Where the last run's outputs go, for docs/report.md. */
 const SAMPLE_DIR = process.env.ORDER_TRACING_REPORT_SAMPLE_DIR;
 
 let jaeger: LocalJaeger;

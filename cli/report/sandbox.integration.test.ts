@@ -23,7 +23,7 @@ const SCENARIOS: ScenarioName[] = ["happy", "mes-logic-error", "broker-loss", "s
 /** The dev stack's collector holds each trace 30 s for its tail-sampling decision. */
 const JAEGER_WAIT_MS = 180_000;
 const STUCK_AFTER = "5s";
-/** Where the last run's outputs go, for README "Reading the report". */
+/** Where the last run's outputs go, for docs/report.md. */
 const SAMPLE_DIR = process.env.ORDER_TRACING_REPORT_SAMPLE_DIR;
 
 const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-report-sandbox-"));

@@ -23,7 +23,7 @@ const CONFIG_FILE = "config.yaml";
 /**
  * The OpenTelemetry Collector gateway every instrumented service sends OTLP to: it drops probe
  * spans, adds Kubernetes metadata, scrubs personal data, tail-samples and exports to Jaeger
- * (README "The collector pipeline"). With the two-tier layout, routers behind the `otel-collector`
+ * (docs/collector.md). With the two-tier layout, routers behind the `otel-collector`
  * Service spread traces by trace id over samplers behind a headless Service.
  */
 export class CollectorGateway extends pulumi.ComponentResource {

@@ -101,7 +101,7 @@ export class ElasticsearchCluster extends pulumi.ComponentResource {
       ? [
           {
             // vm.max_map_count is a node-wide kernel setting that Elasticsearch's mmap store needs at
-            // 262144 or more; only a privileged container can raise it (README "Storage").
+            // 262144 or more; only a privileged container can raise it (docs/operations.md "Storage").
             name: "raise-max-map-count",
             image: backend.image,
             command: [

@@ -37,7 +37,7 @@ export function defaultJaegerImage(): string {
 
 /**
  * Jaeger v2 as one Deployment that receives OTLP from the collector, writes to Elasticsearch or
- * OpenSearch, and serves query and the UI (README "Jaeger: one Deployment"). Its Service is
+ * OpenSearch, and serves query and the UI (docs/operations.md "Jaeger v2: one Deployment"). Its Service is
  * ClusterIP only: the UI is reached through the access path, never directly.
  */
 export class Jaeger extends pulumi.ComponentResource {

@@ -42,7 +42,7 @@ export function buildOpenSearchDomainArgs(args: OpenSearchDomainArgs): aws.opens
     nodeToNodeEncryption: { enabled: true },
     domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: TLS_POLICY },
     // Fine-grained access control with the internal user database: Jaeger and the index cleaner log
-    // in as the master user over HTTPS (README "Storage": mapping an IAM role instead).
+    // in as the master user over HTTPS (docs/operations.md "Storage": mapping an IAM role instead).
     advancedSecurityOptions: {
       enabled: true,
       internalUserDatabaseEnabled: true,

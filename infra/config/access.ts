@@ -2,7 +2,7 @@ import { cidrBlock, privateCidr } from "./cidr";
 import type { ConfigReader } from "./read";
 import { checkedStringList, hasErrorsUnder, refuseUnknownFields } from "./sections";
 
-/** The two internal load balancers the Jaeger UI can sit behind (README "Access to the Jaeger UI"). */
+/** The two internal load balancers the Jaeger UI can sit behind (docs/access.md). */
 export const INGRESS_CONTROLLERS = ["nginx", "alb"] as const;
 export type IngressController = (typeof INGRESS_CONTROLLERS)[number];
 
@@ -183,7 +183,7 @@ function readTls(read: ConfigReader, controller: IngressController): UiTls {
 function required(read: ConfigReader, key: string, check: (v: string) => string | undefined): string {
   const value = read.string(key, undefined, check);
   if (value === undefined && !hasErrorsUnder(read, key))
-    read.fail(key, 'missing; see README "Access to the Jaeger UI"');
+    read.fail(key, 'missing; see docs/access.md');
   return value ?? "";
 }
 

@@ -2,7 +2,7 @@ import { toolVersion } from "../tool-versions";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 
-/** How the collector gateway is laid out (README "The collector pipeline", "Scaling"). */
+/** How the collector gateway is laid out (docs/collector.md). */
 export const COLLECTOR_LAYOUTS = ["single", "two-tier"] as const;
 export type CollectorLayout = (typeof COLLECTOR_LAYOUTS)[number];
 

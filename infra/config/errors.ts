@@ -19,7 +19,7 @@ export class ConfigError extends Error {
 export class StackConfigErrors extends Error {
   constructor(readonly errors: ConfigError[]) {
     super(
-      `invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}; see README.md "Configuration"):\n` +
+      `invalid stack config (${errors.length} problem${errors.length === 1 ? "" : "s"}; see docs/configuration.md):\n` +
         errors.map((e) => `  - ${e.message}`).join("\n"),
     );
     this.name = "StackConfigErrors";

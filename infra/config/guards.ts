@@ -4,7 +4,7 @@ import type { ConfigReader } from "./read";
 import { checkedStringList, refuseUnknownFields } from "./sections";
 
 /**
- * The tracing namespace's guard rails (README "Configuration", "Retention and disk"): a
+ * The tracing namespace's guard rails (docs/configuration.md, docs/operations.md "Retention and disk"): a
  * ResourceQuota so traces can never take more disk, memory or CPU than budgeted, and a LimitRange
  * so no single container or volume can take all of it.
  */

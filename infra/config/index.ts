@@ -28,17 +28,17 @@ export interface StackConfig {
   kubernetes: KubernetesTarget;
   /** The namespace that holds Jaeger, the collector, storage and the access path. */
   namespace: string;
-  /** The namespace's ResourceQuota and LimitRange (README "Retention and disk"). */
+  /** The namespace's ResourceQuota and LimitRange (docs/operations.md "Retention and disk"). */
   quota: QuotaConfig;
   /** Addresses the pipeline reaches that are not pods: the API server, an outside storage. */
   network: NetworkConfig;
-  /** Where traces are kept and for how long (README "Storage", "Retention and disk"). */
+  /** Where traces are kept and for how long (docs/operations.md "Storage", "Retention and disk"). */
   storage: StorageConfig;
   /** Jaeger v2: replicas, resources, base path. */
   jaeger: JaegerConfig;
-  /** The OpenTelemetry Collector gateway: layout, size, sampling (README "The collector pipeline"). */
+  /** The OpenTelemetry Collector gateway: layout, size, sampling (docs/collector.md). */
   collector: CollectorConfig;
-  /** The deployments to instrument and the agents they get (README "Instrumenting Shop, CRM and MES"). */
+  /** The deployments to instrument and the agents they get (docs/instrumentation.md). */
   instrumentation: InstrumentationConfig;
   /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
   access?: AccessConfig;
@@ -104,7 +104,7 @@ export function parseStackConfig(
   };
 
   for (const key of read.unknownKeys()) {
-    read.fail(key, `unknown key; known keys are listed in README.md "Configuration" (is it a typo?)`);
+    read.fail(key, `unknown key; known keys are listed in docs/configuration.md (is it a typo?)`);
   }
   if (read.errors.length > 0) throw new StackConfigErrors(read.errors);
   return config;

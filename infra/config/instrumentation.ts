@@ -52,7 +52,7 @@ const DEFAULT_RESOURCES = {
 
 /**
  * Reads `order-tracing:instrumentation`: the agent images, the init container's resources, the
- * shared volume's size limits, and the deployments to instrument (README "Instrumenting Shop, CRM
+ * shared volume's size limits, and the deployments to instrument (docs/instrumentation.md "Instrumenting Shop, CRM
  * and MES"). Without it nothing is instrumented.
  */
 export function readInstrumentationConfig(read: ConfigReader): InstrumentationConfig {

@@ -3,14 +3,14 @@ import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 import { checkedStringList, gib, hasErrorsUnder, refuseUnknownFields } from "./sections";
 
-/** Where Jaeger keeps traces (README "Storage"). */
+/** Where Jaeger keeps traces (docs/operations.md "Storage"). */
 export const STORAGE_KINDS = ["elasticsearch", "opensearch-aws", "external"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /**
  * Longest retention the stack accepts. Jaeger's query looks back over the whole retention on every
  * search of an unbounded time range, and past three months traces of an order flow answer no
- * operational question that logs and metrics don't answer more cheaply (README "Retention and disk").
+ * operational question that logs and metrics don't answer more cheaply (docs/operations.md "Retention and disk").
  */
 export const MAX_RETENTION_DAYS = 90;
 

@@ -73,7 +73,7 @@ export function buildElasticsearchSettings(settings: ElasticsearchNodeSettings):
     "cluster.routing.allocation.disk.watermark.high": `${settings.watermarks.high}%`,
     "cluster.routing.allocation.disk.watermark.flood_stage": `${settings.watermarks.floodStage}%`,
     // Jaeger and the index cleaner reach it over the pod network only, fenced by NetworkPolicies
-    // (README "Storage"); use storage.kind external or opensearch-aws for authenticated TLS.
+    // (docs/operations.md "Storage"); use storage.kind external or opensearch-aws for authenticated TLS.
     "xpack.security.enabled": false,
     "xpack.ml.enabled": false,
     "xpack.watcher.enabled": false,
@@ -84,7 +84,7 @@ export function buildElasticsearchSettings(settings: ElasticsearchNodeSettings):
 }
 
 /**
- * Disk a storage node needs for the retention period (README "Retention and disk"): the daily
+ * Disk a storage node needs for the retention period (docs/operations.md "Retention and disk"): the daily
  * volume × (retention + 1, since today's index is still open) × (1 + replicas) spread over the
  * nodes, grown so it stays under the low watermark.
  */

@@ -58,7 +58,7 @@ describe("buildElasticsearchSettings", () => {
 
 describe("diskNeededPerNodeBytes", () => {
   it("is daily volume × (retention + 1) × (1 + replicas) over the nodes, below the low watermark", () => {
-    // The README's worked example: 2,000 orders a day, 50 KiB per order trace (an assumption).
+    // docs/operations.md's worked example: 2,000 orders a day, 50 KiB per order trace (an assumption).
     const bytes = diskNeededPerNodeBytes({
       ordersPerDay: 2000,
       bytesPerOrderTrace: 50 * 1024,

@@ -9,7 +9,7 @@ import { secretsStaySecret } from "./secrets-stay-secret";
 import { traceDiskBounded } from "./trace-disk-bounded";
 import { tracingNamespaceDefaultDeny } from "./tracing-namespace-default-deny";
 
-/** The rules of the pack, in the order of README "Policy pack" (issue 7), and the observer rule 8 relies on. */
+/** The rules of the pack, in the order of docs/policies.md (issue 7), and the observer rule 8 relies on. */
 export const ORDER_TRACING_POLICIES: Policies = [
   jaegerUiInternalOnly,
   jaegerUiSupportRoleOnly,
