@@ -1,39 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { OrderReport } from "./lifecycle";
+import { METRIC_LABELS, METRIC_NAMES, METRIC_PREFIX, TIME_IN_STATUS_BUCKETS } from "./metric-names";
+
+export { METRIC_LABELS, METRIC_NAMES } from "./metric-names";
 
 /**
  * The Prometheus metrics of `order-tracing report --serve`, through prom-client (never hand-written
- * exposition text). Names and labels are a contract: the alerting rules (infra/monitoring/rules.ts)
- * and the Grafana dashboard (infra/monitoring/dashboard.ts) read them from METRIC_NAMES, and
- * docs/alerts.md lists them.
+ * exposition text). Their names and labels are in ./metric-names.ts.
  */
-
-export const METRIC_PREFIX = "order_tracing_";
-
-export const METRIC_NAMES = {
-  ordersStuck: "order_tracing_orders_stuck",
-  oldestStuckAge: "order_tracing_oldest_stuck_order_age_seconds",
-  ordersInStatus: "order_tracing_orders_in_status",
-  timeInStatus: "order_tracing_time_in_status_seconds",
-  serviceTimeShare: "order_tracing_service_time_share",
-  readSuccess: "order_tracing_report_read_success",
-  readsTotal: "order_tracing_report_reads_total",
-  readDuration: "order_tracing_report_read_duration_seconds",
-  lastSuccess: "order_tracing_report_last_success_timestamp_seconds",
-  ordersTracked: "order_tracing_report_orders_tracked",
-  tracesHeld: "order_tracing_report_traces_held",
-} as const;
-
-/** The labels the metrics carry; the rules and the dashboard group by these. */
-export const METRIC_LABELS = { status: "status", service: "service", result: "result" } as const;
-
-/**
- * Time-in-status buckets, seconds to days: a status left within a second (CRM's automatic steps),
- * minutes (MES start), hours (an operator's approval, production) and days (shipping).
- */
-export const TIME_IN_STATUS_BUCKETS = [
-  1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 345_600, 604_800,
-];
 
 /** One read of Jaeger takes well under a second on a quiet window and minutes on a busy day. */
 const READ_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
