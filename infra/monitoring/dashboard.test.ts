@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
+import type { Dataquery as PrometheusQuery } from "@grafana/grafana-foundation-sdk/prometheus";
 import { describe, expect, it } from "vitest";
 import { METRIC_NAMES } from "../../cli/report/metric-names";
 import { buildStuckOrdersDashboard, DASHBOARD_FILE, DASHBOARD_UID, dashboardJson, dashboardQueries } from "./dashboard";
@@ -50,9 +51,9 @@ describe("the stuck-orders dashboard", () => {
     ]);
     for (const panel of widgets) {
       expect(panel.gridPos, panel.title).toBeDefined();
-      for (const target of panel.targets ?? []) {
+      for (const target of (panel.targets ?? []) as PrometheusQuery[]) {
         expect(target.datasource, panel.title).toEqual({ type: "prometheus", uid: "${datasource}" });
-        const expr = (target as { expr: string }).expr;
+        const expr = target.expr;
         expect(
           Object.values(METRIC_NAMES).some((name) => expr.includes(name)),
           expr,
