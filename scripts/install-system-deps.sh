@@ -4,11 +4,15 @@
 #                    on loopback; the package's own system service is never started).
 #   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
 #                    a private etcd on loopback per test; the package's own service is never started).
+#   openjdk-17-jdk-headless, maven
+#                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).
 set -euo pipefail
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -25,3 +25,5 @@ fi
 npm run --prefix examples/order-system --silent build
 bash scripts/install-system-deps.sh
 bash tools/build.sh
+# The reference MES on the JVM and the OpenTelemetry Java agent (`order-tracing local up --mes jvm`).
+bash scripts/build-mes-jvm.sh
