@@ -67,7 +67,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     read.fail(
       "report.image",
       "missing: report.enabled is true, so set the image that runs the order-tracing command line " +
-        '(docs/report.md describes it)',
+        "(docs/report.md describes it)",
     );
   }
   const config = {
