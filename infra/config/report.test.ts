@@ -46,7 +46,7 @@ describe("readReportConfig", () => {
 
   it("requires the image when enabled", () => {
     expect(read({ report: { enabled: true } }).errors).toEqual([
-      'order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)',
+      "order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)",
     ]);
   });
 
