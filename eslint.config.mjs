@@ -23,6 +23,66 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // The layers (issue 20): each block forbids the imports that would make a lower layer depend on
+  // a higher one. One rule per file set: ESLint applies the last matching block's options.
+  {
+    files: ["test/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "(^|/)bench/", message: "test/ never imports bench/; shared support lives in test/support/" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["instrumentation/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./\\.\\./",
+              message: "the instrumentation bundle imports nothing outside its package (no infra, cli, sandbox)",
+            },
+            { regex: "^@pulumi/", message: "the instrumentation bundle runs in the services, without Pulumi" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["infra/{collector,jaeger,injection,network,storage,config}/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^|/)components(/|$)", message: "pure builders and config never import components" }] },
+      ],
+    },
+  },
+  {
+    files: ["cli/**/*.ts", "sandbox/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^@pulumi/", message: "the command line and the sandbox run without the Pulumi engine" },
+            {
+              regex: "(^|/)infra/components(/|$)",
+              message: "the command line uses infra's builders, never its components",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: {

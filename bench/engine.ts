@@ -4,16 +4,8 @@
 // of a copy also starts cold caches: it is recorded, and the medians leave it out.
 // Writes bench/results/engine.json. Run: npm run bench:engine [-- --smoke] [-- --results-dir DIR]
 import { copyProject, pulumi } from "../test/support/project";
-import {
-  benchOptions,
-  commandOf,
-  machineAtStart,
-  median,
-  pinnedVersions,
-  round,
-  writeResult,
-  type Headline,
-} from "./support/results";
+import { median, round } from "../test/support/measure";
+import { benchOptions, commandOf, machineAtStart, pinnedVersions, writeResult, type Headline } from "./support/results";
 
 const options = benchOptions();
 const SAMPLES = options.smoke ? 1 : 3;

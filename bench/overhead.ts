@@ -21,22 +21,18 @@ import * as path from "node:path";
 import { readDevStack } from "../cli/local/pipeline";
 import { freePort, LOOPBACK, type ManagedProcess } from "../sandbox/process";
 import { cpuLayout, pinTo } from "./support/cpu";
+import { cpuSeconds, median, percentile, round, sleep } from "../test/support/measure";
 import {
   benchOptions,
   commandOf,
-  cpuSeconds,
   machineAtStart,
-  median,
-  percentile,
   pinnedVersions,
   ROOT,
-  round,
-  sleep,
   writeResult,
   type Headline,
 } from "./support/results";
-import { startCollector, startJaeger } from "./support/services";
-import { createOrders, ORDER_BODY, startShopBackends } from "./support/shop";
+import { startCollector, startJaeger } from "../test/support/services";
+import { createOrders, ORDER_BODY, startShopBackends } from "../test/support/shop";
 
 const options = benchOptions();
 const ROUNDS = options.smoke ? 1 : 4;

@@ -15,17 +15,13 @@ import { readDevStack } from "../cli/local/pipeline";
 import type { CollectorConfigDocument } from "../infra/collector/config";
 import { run } from "../test/support/project";
 import { cpuLayout, pinTo } from "./support/cpu";
+import { cpuSeconds, median, peakRssMiB, round, sleep } from "../test/support/measure";
 import {
   benchOptions,
   commandOf,
-  cpuSeconds,
   machineAtStart,
-  median,
   pinnedVersions,
-  peakRssMiB,
   ROOT,
-  round,
-  sleep,
   writeResult,
   type Headline,
 } from "./support/results";
@@ -37,7 +33,7 @@ import {
   TELEMETRYGEN_BINARY,
   type BenchCollector,
   type CollectorPipeline,
-} from "./support/services";
+} from "../test/support/services";
 
 const options = benchOptions();
 /** Target rates in spans/s: ×1.25 steps (Renard R10), so a limit is found within 25% before bisecting. */

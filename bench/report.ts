@@ -14,8 +14,9 @@ import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
 import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
-import { benchOptions, median, round, writeResultsMarkdown } from "./support/results";
-import { JAEGER_BINARY } from "./support/services";
+import { median, round } from "../test/support/measure";
+import { benchOptions, writeResultsMarkdown } from "./support/results";
+import { JAEGER_BINARY } from "../test/support/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const ORDERS = 10_000;

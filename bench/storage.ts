@@ -10,17 +10,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
 import { stackConfig } from "../test/support/collector";
-import {
-  benchOptions,
-  commandOf,
-  machineAtStart,
-  median,
-  pinnedVersions,
-  round,
-  writeResult,
-  type Headline,
-} from "./support/results";
-import { startJaeger } from "./support/services";
+import { median, round } from "../test/support/measure";
+import { benchOptions, commandOf, machineAtStart, pinnedVersions, writeResult, type Headline } from "./support/results";
+import { startJaeger } from "../test/support/services";
 
 const options = benchOptions();
 const ORDERS = options.smoke ? 50 : 1_000;

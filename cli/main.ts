@@ -1,10 +1,9 @@
 // Entry of the `order-tracing` command line: dispatches to one module per command.
 // Each command module exports `run(args): Promise<number>` (the exit code) and `usage`.
 
-export interface Command {
-  usage: string;
-  run(args: string[]): Promise<number>;
-}
+import type { Command } from "./command";
+
+export type { Command } from "./command";
 
 /** One command: what `order-tracing --help` says it does, and its module, loaded on use. */
 interface CommandEntry {

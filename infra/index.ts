@@ -14,7 +14,7 @@ import { Jaeger } from "./components/jaeger";
 import { CollectorGateway } from "./components/collector";
 
 const allConfig = pulumi.runtime.allConfig();
-const config = readStackConfig();
+const config = stackConfig();
 const provider = kubernetesProvider(config.kubernetes);
 
 const namespace = new TracingNamespace(
@@ -113,7 +113,7 @@ export const jaegerUiUrl = access?.uiUrl;
  * it leaves as Pulumi's RunError, which the engine prints as the messages alone (no "unhandled
  * exception", stack trace or error-object dump) before exiting non-zero.
  */
-function readStackConfig() {
+function stackConfig() {
   try {
     return parseStackConfig(
       pulumi.getStack(),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the project's pulumi CLI (.tools/bin) with the local backend and the
+# Runs the project's pulumi CLI (scripts/pulumi-cli.sh chose it) with the local backend and the
 # plugins installed in $PULUMI_HOME (scripts/install-plugins.sh, quick when they are installed):
 #   bash scripts/pulumi.sh preview --stack dev --policy-pack policies
 set -euo pipefail

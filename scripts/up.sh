@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# README's first command: sets everything up on a fresh machine and runs `pulumi up` of a stack
-# (dev by default) against the local file backend. With no cluster configured the dev stack renders
-# its manifests to rendered/<stack> through the kubernetes provider's render mode.
+# README's first command: sets up what it needs on a fresh machine (a pulumi CLI already on PATH of
+# a supported version and its plugin downloads, else built from source; docs/tools.md) and runs
+# `pulumi up` of a stack (dev by default) against the local file backend. With no cluster configured
+# the dev stack renders its manifests to rendered/<stack> through the kubernetes provider's render mode.
 #   npm run up              # the dev stack
 #   npm run up -- prod      # another stack (needs its kubeconfig/context and secrets)
 set -euo pipefail
@@ -9,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$repo_dir"
 stack=${1:-dev}
 
-bash scripts/setup.sh
+# Only what `pulumi up` needs; `npm run setup` adds the tools of the tests and the sandbox.
+bash scripts/setup.sh deploy
 pulumi login --local >/dev/null 2>&1 || true
 pulumi login "$PULUMI_BACKEND_URL" >/dev/null
 pulumi stack select --create "$stack" >/dev/null

@@ -7,6 +7,7 @@
 #
 #   tools/build.sh            build (or reuse) every tool
 #   tools/build.sh jaeger ... build (or reuse) only the named tools
+#   tools/build.sh --except pulumi ...  build (or reuse) every tool but the named ones
 #
 # Build times are appended to .tools/build-times.log (seconds per tool, 0 when reused).
 set -euo pipefail
@@ -222,6 +223,13 @@ kubernetes_steps() {
 all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
+# --except NAME...: every tool but the named ones (scripts/setup.sh: the Pulumi side comes from PATH).
+if [ "${1:-}" = --except ]; then
+  requested=()
+  for tool in "${all_tools[@]}"; do
+    [[ " ${*:2} " == *" $tool "* ]] || requested+=("$tool")
+  done
+fi
 
 background=()
 for tool in "${requested[@]}"; do

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import type { Command } from "../main";
+import type { Command } from "../command";
 import { stopPid } from "../../sandbox/process";
 import { controlClient } from "./control";
 import { MES_VARIANTS, endpointsJson, isMesVariant, type MesVariant, type SandboxEndpoints } from "./endpoints";

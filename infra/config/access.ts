@@ -1,6 +1,7 @@
 import { cidrBlock, privateCidr } from "./cidr";
 import type { ConfigReader } from "./read";
 import { checkedStringList, hasErrorsUnder, refuseUnknownFields } from "./sections";
+import type { ConfigKeyDoc } from "./reference";
 
 /** The two internal load balancers the Jaeger UI can sit behind (docs/access.md). */
 export const INGRESS_CONTROLLERS = ["nginx", "alb"] as const;
@@ -249,3 +250,124 @@ function labelSelector(v: string): string | undefined {
 function parseLabelSelector(v: string): Record<string, string> {
   return Object.fromEntries(v.split(",").map((pair) => pair.trim().split("=") as [string, string]));
 }
+
+/** The `order-tracing:*` keys this module reads (the Jaeger UI access path): docs/configuration.md is generated from them. */
+export const ACCESS_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["access"],
+    type: "object",
+    default: "none: no ingress, no proxy (the UI only through `kubectl port-forward`)",
+    meaning:
+      "the Jaeger UI's access path; its keys below. When set, every key is checked and `oidcClientSecret` is required, in every stack. See [Access to the Jaeger UI](access.md#access-to-the-jaeger-ui)",
+  },
+  {
+    keys: ["access.host"],
+    type: "host name",
+    default: "required",
+    meaning:
+      "the UI's DNS name, resolvable inside the company network only; the URL is `https://<host>/` (stack output `jaegerUiUrl`)",
+  },
+  {
+    keys: ["access.officeCidrs", "access.vpnCidrs"],
+    type: "CIDR list",
+    default: "at least one range in either",
+    meaning:
+      "the source ranges the ingress admits. Only private blocks: `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`, `100.64.0.0/10` (CGNAT, common for VPN pools), `fc00::/7` (IPv6 ULA), or blocks inside them; public ranges and `0.0.0.0/0` are refused",
+  },
+  {
+    keys: ["access.ingress.controller"],
+    type: "`nginx` | `alb`",
+    default: "`nginx`",
+    meaning:
+      "the internal load balancer: an internal ingress-nginx class, or the AWS Load Balancer Controller with an internal ALB",
+  },
+  {
+    keys: ["access.ingress.className"],
+    type: "DNS name",
+    default: "`nginx-internal` (nginx), `alb` (alb)",
+    meaning: "the IngressClass of that internal controller",
+  },
+  {
+    keys: ["access.ingress.controllerNamespace", "access.ingress.controllerPodSelector"],
+    type: "DNS label, `k=v,…`",
+    default: "`ingress-nginx`, `app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller`",
+    meaning: "nginx only: where the controller's pods run; the proxy's NetworkPolicy admits only them",
+  },
+  {
+    keys: ["access.ingress.albSubnetCidrs"],
+    type: "CIDR list",
+    default: "required with `alb`",
+    meaning:
+      "alb only: the private subnets of the internal ALB; it sends to the proxy pods' IPs (target type `ip`) from there",
+  },
+  {
+    keys: ["access.tls.secretName"],
+    type: "DNS name",
+    default: "`jaeger-ui-tls` with an issuer",
+    meaning: "nginx: the `kubernetes.io/tls` Secret (in the tracing namespace) with the certificate of `host`",
+  },
+  {
+    keys: ["access.tls.clusterIssuer", "access.tls.issuer"],
+    type: "DNS name",
+    default: "none",
+    meaning:
+      "nginx: a cert-manager ClusterIssuer or Issuer that issues the certificate into `secretName`. nginx needs `secretName` or an issuer",
+  },
+  {
+    keys: ["access.tls.certificateArn"],
+    type: "ACM ARN",
+    default: "required with `alb`",
+    meaning: "alb: the ACM certificate of `host`",
+  },
+  {
+    keys: ["access.oidc.issuerUrl"],
+    type: "https URL",
+    default: "required",
+    meaning: "the identity provider's issuer (its `/.well-known/openid-configuration` must answer)",
+  },
+  {
+    keys: ["access.oidc.clientId"],
+    type: "string",
+    default: "required",
+    meaning: "the client registered for the Jaeger UI at the identity provider",
+  },
+  {
+    keys: ["oidcClientSecret"],
+    type: "Pulumi secret",
+    default: "required when `access` is set",
+    meaning:
+      "that client's secret: `pulumi config set --secret order-tracing:oidcClientSecret <value>`; plain text is refused",
+  },
+  {
+    keys: ["access.oidc.groupsClaim"],
+    type: "claim name",
+    default: "`groups`",
+    meaning: "the ID-token claim that lists the user's groups (`cognito:groups`, `roles`, a URL claim, …)",
+  },
+  {
+    keys: ["access.oidc.allowedGroups"],
+    type: "list",
+    default: "`[support]`",
+    meaning: "members of any of these groups get the UI; every other signed-in user gets 403",
+  },
+  {
+    keys: ["access.oidc.scopes"],
+    type: "list",
+    default: "`[openid, email, profile, groups]`",
+    meaning:
+      "the scopes requested; must include `openid`. Drop `groups` if your provider puts the groups claim in the ID token without it and refuses unknown scopes",
+  },
+  {
+    keys: ["access.oidc.providerCidrs"],
+    type: "CIDR list",
+    default: "`[0.0.0.0/0]`",
+    meaning:
+      "where the proxy may connect to the identity provider (egress NetworkPolicy, on the issuer's port); narrow it for an IdP inside your network",
+  },
+  {
+    keys: ["access.proxyReplicas"],
+    type: "integer 1–10",
+    default: "`2`",
+    meaning: "oauth2-proxy replicas (sessions live in cookies, so replicas share nothing)",
+  },
+];

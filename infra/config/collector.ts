@@ -1,6 +1,7 @@
 import { toolVersion } from "../tool-versions";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
+import type { ConfigKeyDoc } from "./reference";
 
 /** How the collector gateway is laid out (docs/collector.md). */
 export const COLLECTOR_LAYOUTS = ["single", "two-tier"] as const;
@@ -157,3 +158,76 @@ function imageRepository(v: string): string | undefined {
 function imageTag(v: string): string | undefined {
   return IMAGE_TAG.test(v) ? undefined : `expected an image tag such as "${collectorVersion()}", got "${v}"`;
 }
+
+/** The `order-tracing:*` keys this module reads (the collector gateway): docs/configuration.md is generated from them. */
+export const COLLECTOR_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["collector.layout"],
+    type: "layout",
+    default: "`single`",
+    meaning:
+      "`single` or `two-tier`: the collector gateway's layout: one gateway, or routers in front of samplers (prod). See [Scaling the collector](collector.md#scaling-the-collector)",
+  },
+  {
+    keys: ["collector.replicas"],
+    type: "integer 1–50",
+    default: "`1`",
+    meaning:
+      "gateway pods (`single`: exactly 1, since tail sampling needs every span of a trace in one pod) or router pods (`two-tier`)",
+  },
+  {
+    keys: ["collector.samplerReplicas"],
+    type: "integer 1–50",
+    default: "`2`",
+    meaning:
+      "`two-tier` only: sampler pods behind the headless Service `otel-collector-sampler`; refused with `single`",
+  },
+  {
+    keys: ["collector.image", "collector.imageTag"],
+    type: "image, tag",
+    default: "`ghcr.io/order-tracing/otelcol-ordertracing`, `OTELCOL_VERSION`",
+    meaning:
+      "our collector distribution, built from `collector/Dockerfile` and pushed to your registry; the tag defaults to `tools/versions.env`",
+  },
+  {
+    keys: ["collector.resources"],
+    type: "object",
+    default: '`{ requests: { cpu: 100m, memory: 256Mi }, limits: { cpu: "1", memory: 512Mi } }`',
+    meaning:
+      "per collector pod, every tier; limits at least the requests, memory limit at least `256Mi`. The memory limiter and `GOMEMLIMIT` are 80% of it, or the limit less 80 MiB if that is smaller (the binary, stacks and runtime are resident besides the heap)",
+  },
+  {
+    keys: ["collector.sampling.latencyThresholdMs"],
+    type: "integer ≥ 1",
+    default: "`2000`",
+    meaning: "traces at least this long are always kept",
+  },
+  {
+    keys: ["collector.sampling.keepPercent"],
+    type: "number 0–100",
+    default: "`10`",
+    meaning:
+      "share of the other traces kept (no error, fast, no `order.status_change`); by trace id, so a trace is kept whole or not at all",
+  },
+  {
+    keys: ["collector.sampling.decisionWaitSeconds"],
+    type: "integer 1–600",
+    default: "`30`",
+    meaning:
+      "how long a trace's spans are gathered before the decision; longer than the slowest hop of the order path (AMQP included)",
+  },
+  {
+    keys: ["collector.sampling.numTraces"],
+    type: "integer ≥ 100",
+    default: "`50000`",
+    meaning:
+      "traces held in memory awaiting their decision, per sampling pod; size it as new traces per second × `decisionWaitSeconds` × 2",
+  },
+  {
+    keys: ["collector.queue.persistent", "collector.queue.diskSize"],
+    type: "boolean, size",
+    default: "`false`, `1Gi`",
+    meaning:
+      "the sending queue towards Jaeger on an `emptyDir` of that size (survives container restarts) instead of in memory",
+  },
+];

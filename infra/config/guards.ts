@@ -2,6 +2,7 @@ import { cidrBlock } from "./cidr";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 import { checkedStringList, refuseUnknownFields } from "./sections";
+import type { ConfigKeyDoc } from "./reference";
 
 /**
  * The tracing namespace's guard rails (docs/configuration.md, docs/operations.md "Retention and disk"): a
@@ -117,3 +118,64 @@ export function readNetworkConfig(read: ConfigReader): NetworkConfig {
     storageCidrs: checkedStringList(read, "network.storageCidrs", cidrBlock, ["0.0.0.0/0"]),
   };
 }
+
+/** The `order-tracing:*` keys this module reads (the namespace quota and limit range): docs/configuration.md is generated from them. */
+export const QUOTA_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["quota.requestsCpu", "quota.limitsCpu"],
+    type: "CPU quantity",
+    default: "`4`, `8`",
+    meaning: "the namespace ResourceQuota's `requests.cpu` / `limits.cpu`: every pod of the trace pipeline together",
+  },
+  {
+    keys: ["quota.requestsMemory", "quota.limitsMemory"],
+    type: "memory quantity",
+    default: "`8Gi`, `12Gi`",
+    meaning:
+      "the ResourceQuota's `requests.memory` / `limits.memory`; must hold `storage.elasticsearch.nodes × storage.elasticsearch.memory` plus Jaeger, the collector and the access proxy",
+  },
+  {
+    keys: ["quota.storage"],
+    type: "storage quantity",
+    default: "`20Gi`",
+    meaning:
+      "the ResourceQuota's `requests.storage`: all PVCs of the namespace together; must hold `storage.elasticsearch.nodes × storage.diskSize` (see [Retention and disk](operations.md#retention-and-disk))",
+  },
+  {
+    keys: ["quota.persistentVolumeClaims"],
+    type: "integer 0–100",
+    default: "`2`",
+    meaning: "the ResourceQuota's PVC count; at least `storage.elasticsearch.nodes`",
+  },
+  {
+    keys: ["quota.maxContainerCpu", "quota.maxContainerMemory"],
+    type: "quantities",
+    default: "`2`, `4Gi`",
+    meaning:
+      "LimitRange: the most one container may set (at most the quota's limits). Containers without resources get `50m`/`64Mi` requests and `500m`/`256Mi` limits",
+  },
+  {
+    keys: ["quota.maxVolumeSize"],
+    type: "storage quantity",
+    default: "`20Gi`",
+    meaning: "LimitRange: the largest PVC (at most `quota.storage`, at least `storage.diskSize`)",
+  },
+];
+
+/** The `order-tracing:*` keys this module reads (addresses outside the cluster the pipeline reaches): docs/configuration.md is generated from them. */
+export const NETWORK_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["network.apiServerCidrs", "network.apiServerPorts"],
+    type: "CIDR list, ports",
+    default: "`[0.0.0.0/0]`, `[443, 6443]`",
+    meaning:
+      "where the collector may reach the Kubernetes API (k8s_attributes); only those ports. Narrow the range to your control plane's endpoints",
+  },
+  {
+    keys: ["network.storageCidrs"],
+    type: "CIDR list",
+    default: "`[0.0.0.0/0]`",
+    meaning:
+      "`opensearch-aws` and `external` only: where Jaeger and the index cleaner may reach the storage, on its port only. Narrow it to the VPC or the storage's subnets",
+  },
+];

@@ -1,15 +1,25 @@
 import { CONFIG_NAMESPACE, StackConfigErrors } from "./errors";
-import { readAccessConfig, type AccessConfig } from "./access";
-import { readCollectorConfig, type CollectorConfig } from "./collector";
-import { readInstrumentationConfig, type InstrumentationConfig } from "./instrumentation";
-import { readNetworkConfig, readQuotaConfig, type NetworkConfig, type QuotaConfig } from "./guards";
-import { readJaegerConfig, type JaegerConfig } from "./jaeger";
+import { ACCESS_KEYS, readAccessConfig, type AccessConfig } from "./access";
+import { COLLECTOR_KEYS, readCollectorConfig, type CollectorConfig } from "./collector";
+import { INSTRUMENTATION_KEYS, readInstrumentationConfig, type InstrumentationConfig } from "./instrumentation";
+import {
+  NETWORK_KEYS,
+  QUOTA_KEYS,
+  readNetworkConfig,
+  readQuotaConfig,
+  type NetworkConfig,
+  type QuotaConfig,
+} from "./guards";
+import { JAEGER_KEYS, readJaegerConfig, type JaegerConfig } from "./jaeger";
+import { dnsLabel } from "./names";
 import { ConfigReader } from "./read";
-import { readStorageConfig, type StorageConfig } from "./storage";
-import { readReportConfig, type ReportConfig } from "./report";
+import { readStorageConfig, STORAGE_KEYS, type StorageConfig } from "./storage";
+import { readReportConfig, REPORT_KEYS, type ReportConfig } from "./report";
+import { topLevelKeys, type ConfigKeyDoc } from "./reference";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
+export { dnsLabel } from "./names";
 
 /** Where the Kubernetes objects go: rendered to a folder, or applied to a cluster. */
 export type KubernetesTarget =
@@ -48,15 +58,6 @@ export interface StackConfig {
 
 const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
 
-/** DNS-1123 label: what Kubernetes accepts as a namespace or object name. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-export function dnsLabel(v: string): string | undefined {
-  return DNS_LABEL.test(v)
-    ? undefined
-    : `expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), got "${v}"`;
-}
-
 /**
  * Validates the raw `order-tracing:*` config of a stack. Throws StackConfigErrors listing every
  * problem, each naming its key and the expected form, before any resource is declared.
@@ -67,7 +68,13 @@ export function parseStackConfig(
   secretKeys: ReadonlySet<string> = new Set(),
 ): StackConfig {
   const read = new ConfigReader(raw, secretKeys);
+  const config = readStackConfig(stack, read);
+  if (read.errors.length > 0) throw new StackConfigErrors(read.errors);
+  return config;
+}
 
+/** Reads a stack's config with `read`, which collects every problem (parseStackConfig throws them). */
+export function readStackConfig(stack: string, read: ConfigReader): StackConfig {
   const kubeconfig = read.string("kubernetes.kubeconfig");
   const context = read.string("kubernetes.context");
   const renderDirectory = read.string("kubernetes.renderDirectory");
@@ -103,11 +110,55 @@ export function parseStackConfig(
     report: readReportConfig(read),
   };
 
-  for (const key of read.unknownKeys()) {
-    read.fail(key, `unknown key; known keys are listed in docs/configuration.md (is it a typo?)`);
+  for (const key of read.topLevelKeys()) {
+    if (!TOP_LEVEL_KEYS.has(key))
+      read.fail(key, `unknown key; known keys are listed in docs/configuration.md (is it a typo?)`);
   }
-  if (read.errors.length > 0) throw new StackConfigErrors(read.errors);
   return config;
 }
 
 export const configKey = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;
+
+/** The `order-tracing:*` keys this module reads (where the objects go and the namespace): docs/configuration.md is generated from them. */
+export const STACK_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["kubernetes.renderDirectory", "kubernetes.kubeconfig", "kubernetes.context"],
+    label: "`order-tracing:kubernetes`",
+    type: "object",
+    default: "`{ renderDirectory: rendered/<stack> }`",
+    meaning:
+      "where objects go: `renderDirectory` renders manifests to that folder (relative to the project root); `kubeconfig` and/or `context` deploy to a cluster. Not both.",
+  },
+  {
+    keys: ["kubernetes.skipAwait"],
+    type: "boolean",
+    default: "`false`",
+    meaning:
+      "cluster targets only: apply without waiting for workloads to become ready (sets the provider's `pulumi.com/skipAwait` annotation on every object, where it stays visible). For API-only clusters with no kubelet, such as the [control-plane test](testing.md#the-control-plane-test); never for a real cluster.",
+  },
+  {
+    keys: ["namespace"],
+    type: "DNS label",
+    default: "`tracing`",
+    meaning: "the namespace of the trace pipeline and the Jaeger UI",
+  },
+];
+
+/**
+ * Every key a stack may set, section by section in the order of docs/configuration.md (generated
+ * from this list by `npm run docs:config`). A new section adds its reader's list here.
+ */
+export const CONFIG_REFERENCE: readonly ConfigKeyDoc[] = [
+  ...STACK_KEYS,
+  ...QUOTA_KEYS,
+  ...NETWORK_KEYS,
+  ...STORAGE_KEYS,
+  ...JAEGER_KEYS,
+  ...COLLECTOR_KEYS,
+  ...INSTRUMENTATION_KEYS,
+  ...ACCESS_KEYS,
+  ...REPORT_KEYS,
+];
+
+/** The top-level keys a stack may set; any other is refused by name. */
+const TOP_LEVEL_KEYS = topLevelKeys(CONFIG_REFERENCE);

@@ -8,10 +8,11 @@ import {
   type Language,
   type NodeModuleFormat,
 } from "../injection/languages";
-import { dnsLabel } from "./index";
+import { dnsLabel } from "./names";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import { ConfigReader } from "./read";
 import { parseRules } from "../../instrumentation/src/rules";
+import type { ConfigKeyDoc } from "./reference";
 
 /** A deployment, owned by another team, whose container gets the instrumentation. */
 export interface InstrumentedService {
@@ -221,3 +222,54 @@ function imageReference(v: string): string | undefined {
     ? undefined
     : `expected an image reference such as ghcr.io/example/instrumentation-nodejs:0.1.0, got "${v}"`;
 }
+
+/** The `order-tracing:*` keys this module reads (the instrumented deployments): docs/configuration.md is generated from them. */
+export const INSTRUMENTATION_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["instrumentation.services"],
+    type: "list",
+    default: "`[]` (nothing instrumented)",
+    meaning:
+      "the deployments to instrument, each `{ name, namespace, deployment, container, language }`: `name` (DNS label, unique) is the `service.name`; `deployment` defaults to `name`; `container` is the app container; `language` is `nodejs`, `java`, `python` or `dotnet`. Node.js only: `nodeModuleFormat` (`commonjs` default, `esm`) and `rules` (the bundle's order-context rules, an object passed as `ORDER_TRACING_RULES`). One instrumented container per deployment.",
+  },
+  {
+    keys: ["instrumentation.nodejs.image"],
+    type: "image",
+    default: "none: required when a service uses `nodejs`",
+    meaning:
+      "the init-container image of our bundle, built from `instrumentation/Dockerfile` and pushed to your registry",
+  },
+  {
+    keys: ["instrumentation.java.image", "instrumentation.python.image", "instrumentation.dotnet.image"],
+    label: "`order-tracing:instrumentation.<java|python|dotnet>.image`",
+    type: "image",
+    default:
+      "the OpenTelemetry Operator's `autoinstrumentation-java:2.31.1`, `-python:0.65b0`, `-dotnet:1.16.0` (`ghcr.io/open-telemetry/opentelemetry-operator/…`)",
+    meaning: "the agent image of that language",
+  },
+  {
+    keys: [
+      "instrumentation.nodejs.volumeSizeLimit",
+      "instrumentation.java.volumeSizeLimit",
+      "instrumentation.python.volumeSizeLimit",
+      "instrumentation.dotnet.volumeSizeLimit",
+    ],
+    label: "`order-tracing:instrumentation.<language>.volumeSizeLimit`",
+    type: "quantity",
+    default: "`64Mi` (nodejs, java), `200Mi` (python, dotnet)",
+    meaning: "`sizeLimit` of the emptyDir that carries the agent",
+  },
+  {
+    keys: ["instrumentation.resources"],
+    type: "object",
+    default: "`{ requests: { cpu: 10m, memory: 32Mi }, limits: { cpu: 500m, memory: 128Mi } }`",
+    meaning: "resources of the init container (requests ≤ limits)",
+  },
+  {
+    keys: ["instrumentation.forceConflicts"],
+    type: "boolean",
+    default: "`false`",
+    meaning:
+      "server-side-apply `force`: take over fields another manager owns (see [Instrumenting Shop, CRM and MES](instrumentation.md#instrumenting-shop-crm-and-mes))",
+  },
+];

@@ -2,6 +2,7 @@ import type { QuotaConfig } from "./guards";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 import { hasErrorsUnder, refuseUnknownFields } from "./sections";
+import type { ConfigKeyDoc } from "./reference";
 
 /** The validated `order-tracing:jaeger` section: Jaeger v2 (OTLP in, storage out, query). */
 export interface JaegerConfig {
@@ -64,3 +65,31 @@ function basePath(v: string): string | undefined {
     ? undefined
     : `expected "/" or a path such as "/jaeger" (no trailing slash), got "${v}"`;
 }
+
+/** The `order-tracing:*` keys this module reads (Jaeger v2): docs/configuration.md is generated from them. */
+export const JAEGER_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["jaeger.replicas"],
+    type: "integer 1–10",
+    default: "`1`",
+    meaning: "Jaeger pods (each receives OTLP and serves query; stateless against the storage)",
+  },
+  {
+    keys: ["jaeger.resources"],
+    type: "object",
+    default: '`{ requests: { cpu: 100m, memory: 256Mi }, limits: { cpu: "1", memory: 512Mi } }`',
+    meaning: "Jaeger's resources; its memory limiter refuses data at 80% of the memory limit",
+  },
+  {
+    keys: ["jaeger.basePath"],
+    type: "path",
+    default: "`/`",
+    meaning: "prefix of the UI and HTTP API (e.g. `/jaeger`); the access proxy's upstream must then include it",
+  },
+  {
+    keys: ["jaeger.image"],
+    type: "image",
+    default: "`jaegertracing/jaeger:<JAEGER_V2_VERSION>` (`tools/versions.env`)",
+    meaning: "the Jaeger v2 image",
+  },
+];

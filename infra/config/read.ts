@@ -8,6 +8,8 @@ import { CONFIG_NAMESPACE, ConfigError } from "./errors";
 export class ConfigReader {
   readonly errors: ConfigError[] = [];
   private readonly seen = new Set<string>();
+  /** Every key a reader asked for, set or not (the configuration reference's test checks them). */
+  readonly keysRead = new Set<string>();
 
   constructor(
     private readonly raw: Readonly<Record<string, unknown>>,
@@ -17,6 +19,7 @@ export class ConfigReader {
 
   private take(key: string): unknown {
     this.seen.add(key.split(".")[0]);
+    this.keysRead.add(key);
     let value: unknown = this.raw;
     for (const part of key.split(".")) {
       if (value === undefined || value === null) return undefined;
@@ -137,6 +140,11 @@ export class ConfigReader {
       );
     }
     return true;
+  }
+
+  /** The keys set at the top level (parseStackConfig refuses those no reader declares). */
+  topLevelKeys(): string[] {
+    return Object.keys(this.raw);
   }
 
   /** Keys under the namespace that no reader asked for: most often a typo. */

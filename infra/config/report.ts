@@ -1,5 +1,6 @@
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import type { ConfigReader } from "./read";
+import type { ConfigKeyDoc } from "./reference";
 
 /**
  * `order-tracing:report`: the in-cluster CronJob that runs `order-tracing report --format json` on
@@ -78,3 +79,39 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;
 }
+
+/** The `order-tracing:*` keys this module reads (the scheduled report): docs/configuration.md is generated from them. */
+export const REPORT_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["report.enabled"],
+    type: "boolean",
+    default: "`false`",
+    meaning:
+      "runs `order-tracing report --format json` in the cluster on a schedule (CronJob `order-report` in the tracing namespace); each run logs the JSON for alerting. See [Reading the report](report.md#reading-the-report)",
+  },
+  {
+    keys: ["report.image"],
+    type: "image",
+    default: "none: required when enabled",
+    meaning: "the image of the report, built from `cli/report/Dockerfile` and pushed to your registry",
+  },
+  {
+    keys: ["report.schedule"],
+    type: "cron",
+    default: "`*/15 * * * *`",
+    meaning: "the CronJob's schedule (five fields or `@hourly`-style macros); one run at a time",
+  },
+  {
+    keys: ["report.since", "report.stuckAfter"],
+    type: "duration",
+    default: "`24h`, `30m`",
+    meaning:
+      "the report's window and stuck threshold (`30m`, `24h`, `7d`, `1h30m`), as the command's `--since` and `--stuck-after`",
+  },
+  {
+    keys: ["report.jaegerUiUrl"],
+    type: "http(s) URL",
+    default: "Jaeger query's in-cluster URL",
+    meaning: "the base of the trace links in the JSON; set it to the internal UI address people open",
+  },
+];

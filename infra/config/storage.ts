@@ -2,6 +2,7 @@ import type { QuotaConfig } from "./guards";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
 import type { ConfigReader } from "./read";
 import { checkedStringList, gib, hasErrorsUnder, refuseUnknownFields } from "./sections";
+import type { ConfigKeyDoc } from "./reference";
 
 /** Where Jaeger keeps traces (docs/operations.md "Storage"). */
 export const STORAGE_KINDS = ["elasticsearch", "opensearch-aws", "external"] as const;
@@ -396,3 +397,134 @@ function username(v: string): string | undefined {
     ? undefined
     : `expected a user name of letters, digits, '_', '.', '@' and '-', got "${v}"`;
 }
+
+/** The `order-tracing:*` keys this module reads (where traces are kept): docs/configuration.md is generated from them. */
+export const STORAGE_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["storage.kind"],
+    type: "kind",
+    default: "`elasticsearch`",
+    meaning:
+      "`elasticsearch` (in-cluster StatefulSet), `opensearch-aws` (AWS OpenSearch Service) or `external` (a URL); any other value is refused. See [Storage](operations.md#storage)",
+  },
+  {
+    keys: ["storage.retentionDays"],
+    type: "integer 1–90",
+    default: "`7`",
+    meaning:
+      "traces older than this are deleted by the index cleaner, without anyone's action; Jaeger's query also looks back this far. 90 is the cap (see [Retention and disk](operations.md#retention-and-disk))",
+  },
+  {
+    keys: ["storage.retentionSchedule"],
+    type: "cron (UTC)",
+    default: "`15 0 * * *`",
+    meaning: "when the index cleaner CronJob runs",
+  },
+  {
+    keys: ["storage.indexPrefix"],
+    type: "index name part",
+    default: "`order-tracing`",
+    meaning:
+      "Jaeger's indices are `<prefix>-jaeger-{span,service,dependencies,sampling}-<yyyy-mm-dd>`; the cleaner deletes only these",
+  },
+  {
+    keys: ["storage.indexReplicas"],
+    type: "integer 0–5",
+    default: "`0`",
+    meaning: "replicas of each daily index (each has one primary shard); at most nodes − 1",
+  },
+  {
+    keys: ["storage.diskSize"],
+    type: "storage quantity",
+    default: "`10Gi`",
+    meaning:
+      "the data disk of each storage node: the PVC of an Elasticsearch node, or the EBS volume of an OpenSearch data node (whole GiB, at least `10Gi`)",
+  },
+  {
+    keys: ["storage.elasticsearch.nodes"],
+    type: "1, or 3–9",
+    default: "`1`",
+    meaning:
+      "one node (single-node discovery) or three and more master-eligible data nodes; 2 is refused (no quorum when one is lost)",
+  },
+  {
+    keys: ["storage.elasticsearch.memory", "storage.elasticsearch.cpu"],
+    type: "quantities",
+    default: "`2Gi`, `1`",
+    meaning: "per node, requests = limits; the JVM heap is half the memory (at most 31 GiB)",
+  },
+  {
+    keys: ["storage.elasticsearch.storageClassName"],
+    type: "name",
+    default: "the cluster's default",
+    meaning: "the StorageClass of the nodes' PVCs",
+  },
+  {
+    keys: ["storage.elasticsearch.image"],
+    type: "image",
+    default: "`docker.elastic.co/elasticsearch/elasticsearch:8.19.0`",
+    meaning: "the Elasticsearch image (7.x, 8.x; Jaeger is told the major version from the tag)",
+  },
+  {
+    keys: ["storage.elasticsearch.sysctlInitContainer"],
+    type: "boolean",
+    default: "`true`",
+    meaning:
+      "run a privileged init container that raises `vm.max_map_count` to 262144; `false` turns mmap off instead (see [Storage](operations.md#storage))",
+  },
+  {
+    keys: [
+      "storage.elasticsearch.watermarks.low",
+      "storage.elasticsearch.watermarks.high",
+      "storage.elasticsearch.watermarks.floodStage",
+    ],
+    type: "used-disk %",
+    default: "`80%`, `85%`, `90%`",
+    meaning:
+      "disk watermarks, low < high < floodStage: no new shards / shards move away / indices on the node turn read-only",
+  },
+  {
+    keys: ["storage.opensearchAws.subnetIds", "storage.opensearchAws.securityGroupIds"],
+    type: "id lists",
+    default: "required with `opensearch-aws`",
+    meaning: "the private subnets (up to 3 zones are used) and security groups of the VPC-only domain",
+  },
+  {
+    keys: ["storage.opensearchAws.domainName", "storage.opensearchAws.engineVersion"],
+    type: "name, version",
+    default: "`order-tracing`, `OpenSearch_2.19`",
+    meaning: "the domain",
+  },
+  {
+    keys: ["storage.opensearchAws.instanceType", "storage.opensearchAws.instanceCount"],
+    type: "type, 1–20",
+    default: "`r6g.large.search`, `3`",
+    meaning: "data nodes; more than one spreads over the subnets' zones",
+  },
+  {
+    keys: ["storage.opensearchAws.username"],
+    type: "user name",
+    default: "`jaeger`",
+    meaning: "the fine-grained access control master user that Jaeger and the index cleaner log in as",
+  },
+  {
+    keys: ["storage.external.url"],
+    type: "http(s) URL",
+    default: "required with `external`",
+    meaning: "the Elasticsearch/OpenSearch endpoint, without credentials in it",
+  },
+  {
+    keys: ["storage.external.engine", "storage.external.username", "storage.external.caSecretName"],
+    type: "kind, user, name",
+    default: "`elasticsearch`, `jaeger`, none",
+    meaning:
+      "which index templates Jaeger installs; the user; a Secret in the tracing namespace whose `ca.crt` signs the server's certificate",
+  },
+  {
+    keys: ["storagePassword"],
+    type: "Pulumi secret",
+    default: "required with `opensearch-aws` and `external`; refused with `elasticsearch`",
+    meaning:
+      "the storage user's password: `pulumi config set --secret order-tracing:storagePassword <value>`; plain text is refused. Jaeger reads it from a mounted file, the cleaner from its environment",
+  },
+];

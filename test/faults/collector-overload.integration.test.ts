@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { procStatusMiB, sleep } from "../../bench/support/results";
-import { startCollector as startSinkCollector, type BenchCollector } from "../../bench/support/services";
+import { procStatusMiB, sleep } from "../support/measure";
+import { startCollector as startSinkCollector, type BenchCollector } from "../support/services";
 import {
   buildCollectorConfig,
   tailSamplingTracesPerSecond,

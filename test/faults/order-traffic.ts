@@ -5,7 +5,7 @@
  * is recorded with when it was sent and answered, so a test can judge each answer against what was
  * broken at that moment.
  */
-import { sleep } from "../../bench/support/results";
+import { sleep } from "../support/measure";
 import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
 import { OrderPath, type Answer } from "../../cli/local/order-path";
 import type { SandboxEndpoints } from "../../cli/local/endpoints";

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../../bench/support/results";
+import { sleep } from "../support/measure";
 import { fetchWindow } from "../../cli/report/jaeger-client";
 import {
   buildCollectorConfig,

@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import { renderCollectorConfig, type CollectorConfigDocument } from "../../infra/collector/config";
 import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../infra/config";
 import { LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
-import { counterSum } from "../../bench/support/services";
+import { counterSum } from "./services";
 import { REPO, run, type CommandResult } from "./project";
 
 /** Our collector distribution (collector/builder-config.yaml), built by tools/build.sh when missing. */

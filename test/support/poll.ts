@@ -1,4 +1,4 @@
-import { sleep } from "../../bench/support/results";
+import { sleep } from "./measure";
 
 /**
  * Polls every `everyMs` until `done` holds or `timeoutMs` has passed, without failing: the test's

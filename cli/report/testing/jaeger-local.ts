@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { startJaeger, type BenchJaeger } from "../../../bench/support/services";
+import { startJaeger, type BenchJaeger } from "../../../test/support/services";
 
 export interface LocalJaeger extends BenchJaeger {
   /** Posts an OTLP/HTTP JSON export request. */

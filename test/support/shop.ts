@@ -7,7 +7,7 @@ import { injectionTarget, localServiceEnv } from "../../cli/local/service-env";
 import type { StackConfig } from "../../infra/config";
 import { freePort, LOOPBACK, startProcess, waitForPort, type ManagedProcess } from "../../sandbox/process";
 import { SANDBOX_S3_CREDENTIALS, SANDBOX_S3_REGION, startS3Server, type S3Server } from "../../sandbox/s3";
-import { ROOT } from "./results";
+import { REPO as ROOT } from "./project";
 
 /** A 4 KiB model file: small enough that the measure is Shop's work, not the copying of bytes. */
 const MODEL = Buffer.alloc(4096, "solid cube\n").toString("base64");

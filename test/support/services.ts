@@ -15,7 +15,7 @@ import type { StackConfig } from "../../infra/config";
 import { buildJaegerConfig, renderJaegerConfig } from "../../infra/jaeger/config";
 import { localJaegerSettings } from "../../infra/jaeger/settings";
 import { freePorts, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
-import { TOOLS_BIN } from "./results";
+import { TOOLS_BIN } from "./measure";
 
 export const COLLECTOR_BINARY = path.join(TOOLS_BIN, "otelcol-ordertracing");
 export const JAEGER_BINARY = path.join(TOOLS_BIN, "jaeger");
