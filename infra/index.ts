@@ -18,6 +18,7 @@ const config = parseStackConfig(
   pulumi.getStack(),
   rawConfigOf(CONFIG_NAMESPACE, allConfig),
   secretKeysOf(CONFIG_NAMESPACE, allConfig),
+  { requireOwnImages: true },
 );
 const provider = kubernetesProvider(config.kubernetes);
 

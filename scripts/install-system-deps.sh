@@ -9,6 +9,10 @@ set -euo pipefail
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+[ -x /usr/bin/skopeo ] || missing+=(skopeo)
+[ -x /usr/sbin/runc ] || missing+=(runc)
+[ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "[system-deps] installing ${missing[*]}"
-# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672) or etcd.
+# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd or registry.
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then

@@ -10,7 +10,7 @@ const shop = { name: "shop", namespace: "shop", deployment: "shop-api", containe
 
 function problemsOf(instrumentation: unknown): string[] {
   const read = new ConfigReader({ instrumentation });
-  readInstrumentationConfig(read);
+  readInstrumentationConfig(read, true);
   return read.errors.map((e) => e.message);
 }
 
@@ -64,8 +64,9 @@ describe("readInstrumentationConfig", () => {
 
   it("needs the bundle image as soon as a Node.js service is listed", () => {
     expect(problemsOf({ services: [shop, { ...shop, name: "crm", namespace: "crm" }] })).toEqual([
-      "order-tracing:instrumentation.nodejs.image: missing: the image of the instrumentation bundle, built from " +
-        "instrumentation/Dockerfile and pushed to your registry, is required because shop, crm use language nodejs",
+      "order-tracing:instrumentation.nodejs.image: missing: the init-container image of our Node.js bundle " +
+        "(instrumentation-nodejs) is required because shop, crm use language nodejs; publish our images and record " +
+        "their references with `npm run images -- --push <registry> --stack <stack>` (docs/images.md)",
     ]);
   });
 
@@ -138,7 +139,7 @@ describe("readInstrumentationConfig", () => {
     ).toEqual([
       "order-tracing:instrumentation.service: unknown key; known keys are nodejs, java, python, dotnet, resources, forceConflicts, services (is it a typo?)",
       "order-tracing:instrumentation.java.volumeSizeLimt: unknown key; known keys are image, volumeSizeLimit (is it a typo?)",
-      'order-tracing:instrumentation.java.image: expected an image reference such as ghcr.io/example/instrumentation-nodejs:0.1.0, got "https://ghcr.io/agent:1"',
+      'order-tracing:instrumentation.java.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://ghcr.io/agent:1"',
       'order-tracing:instrumentation.python.volumeSizeLimit: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "lots"',
       "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (500m), got 2",
       "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (128Mi), got 256Mi",

@@ -10,6 +10,7 @@ import {
 } from "../injection/languages";
 import { dnsLabel } from "./index";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { imageReference, missingOwnImage } from "./images";
 import { ConfigReader } from "./read";
 import { parseRules } from "../../instrumentation/src/rules";
 
@@ -45,7 +46,7 @@ const FIELDS: Record<string, readonly string[]> = {
 };
 
 /** Init-container defaults: `cp` of a few tens of MiB needs little, and runs once per pod start. */
-const DEFAULT_RESOURCES = {
+export const DEFAULT_INIT_CONTAINER_RESOURCES = {
   requests: { cpu: "10m", memory: "32Mi" },
   limits: { cpu: "500m", memory: "128Mi" },
 } as const;
@@ -55,7 +56,7 @@ const DEFAULT_RESOURCES = {
  * shared volume's size limits, and the deployments to instrument (README "Instrumenting Shop, CRM
  * and MES"). Without it nothing is instrumented.
  */
-export function readInstrumentationConfig(read: ConfigReader): InstrumentationConfig {
+export function readInstrumentationConfig(read: ConfigReader, requireOwnImages = false): InstrumentationConfig {
   for (const [section, known] of Object.entries(FIELDS)) {
     for (const field of read.fieldsOf(section) ?? []) {
       if (!known.includes(field))
@@ -69,11 +70,16 @@ export function readInstrumentationConfig(read: ConfigReader): InstrumentationCo
     LANGUAGES.map((language): [Language, AgentSettings] => {
       const key = `instrumentation.${language}`;
       const image = read.string(`${key}.image`, undefined, imageReference) ?? DEFAULT_AGENT_IMAGES[language];
-      if (image === undefined && used.has(language) && !read.errors.some((e) => e.key === `${key}.image`)) {
+      const required = used.has(language) && (requireOwnImages || language !== "nodejs");
+      if (image === undefined && required && !read.errors.some((e) => e.key === `${key}.image`)) {
         read.fail(
           `${key}.image`,
-          "missing: the image of the instrumentation bundle, built from instrumentation/Dockerfile and pushed to " +
-            `your registry, is required because ${namesUsing(services, language)} use language ${language}`,
+          language === "nodejs"
+            ? missingOwnImage(
+                `the init-container image of our Node.js bundle (instrumentation-nodejs) is required because ` +
+                  `${namesUsing(services, language)} use language ${language}`,
+              )
+            : `missing: the ${language} agent image is required because ${namesUsing(services, language)} use language ${language}`,
         );
       }
       const volumeSizeLimit = read.string(
@@ -98,7 +104,7 @@ function readResources(read: ConfigReader): ResourceRequirements {
   const amount = (kind: "requests" | "limits", resource: "cpu" | "memory") =>
     read.string(
       `${key}.${kind}.${resource}`,
-      DEFAULT_RESOURCES[kind][resource],
+      DEFAULT_INIT_CONTAINER_RESOURCES[kind][resource],
       resource === "cpu" ? cpuQuantity : memoryQuantity,
     );
   const resources = {
@@ -213,11 +219,4 @@ function dnsSubdomain(v: string): string | undefined {
   return v.length <= 253 && v.split(".").every((label) => dnsLabel(label) === undefined)
     ? undefined
     : `expected a Deployment name (a DNS-1123 subdomain: lower-case labels separated by '.'), got "${v}"`;
-}
-
-/** An image reference `[registry/]repository[:tag][@digest]`, without spaces or a scheme. */
-function imageReference(v: string): string | undefined {
-  return /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]([:@][A-Za-z0-9._\-:]+)?$/.test(v) && !v.includes("://")
-    ? undefined
-    : `expected an image reference such as ghcr.io/example/instrumentation-nodejs:0.1.0, got "${v}"`;
 }
