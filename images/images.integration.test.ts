@@ -52,6 +52,10 @@ import {
   REPORT_IMAGE,
 } from "./definitions";
 import { REPO, runCommand } from "./inputs";
+import { recordInStack } from "./stack";
+import { copyProject, pulumi } from "../test/support/project";
+import * as yaml from "js-yaml";
+import { readFileSync } from "node:fs";
 import { layoutIndex, unpackPlatform } from "./testing/oci";
 import { startLocalRegistry, type LocalRegistry } from "./testing/registry";
 import { runContainer } from "./testing/runc";
@@ -96,6 +100,7 @@ beforeAll(async () => {
     await skopeo(
       "copy",
       "--all",
+      "--preserve-digests",
       "--src-tls-verify=false",
       `docker://${referenceOf(image.name)}`,
       `oci:${dir}:${image.version}`,
@@ -161,6 +166,38 @@ describe("npm run images -- --push", () => {
       }
     },
   );
+
+  it("--stack records the references in the stack's config; a stack without them fails its preview", async () => {
+    const project = copyProject();
+    try {
+      await expect(recordInStack("dev", secondBuild, { cwd: project.dir, env: project.env })).rejects.toThrow(
+        /--stack dev: no such stack in the backend/,
+      );
+      expect((await pulumi(project, ["stack", "init", "dev"])).code).toBe(0);
+      const references = IMAGES.map((image) => ({ configKey: image.configKey, reference: referenceOf(image.name) }));
+      await recordInStack("dev", references, { cwd: project.dir, env: project.env });
+      const config = (
+        yaml.load(readFileSync(path.join(project.dir, "Pulumi.dev.yaml"), "utf8")) as {
+          config: Record<string, Record<string, unknown>>;
+        }
+      ).config;
+      expect(config["order-tracing:collector"].image).toBe(referenceOf(COLLECTOR_IMAGE.name));
+      expect((config["order-tracing:instrumentation"].nodejs as { image: string }).image).toBe(
+        referenceOf(INSTRUMENTATION_IMAGE.name),
+      );
+      expect(config["order-tracing:report"].image).toBe(referenceOf(REPORT_IMAGE.name));
+
+      expect((await pulumi(project, ["stack", "init", "prod"])).code).toBe(0);
+      const preview = await pulumi(project, ["preview", "--stack", "prod", "--non-interactive"], 300_000);
+      expect(preview.code).not.toBe(0);
+      const said = preview.stdout + preview.stderr;
+      for (const key of ["collector.image", "instrumentation.nodejs.image"])
+        expect(said).toContain(`order-tracing:${key}: missing:`);
+      expect(said).toContain("npm run images -- --push <registry> --stack <stack>");
+    } finally {
+      project.remove();
+    }
+  });
 
   it("keeps every image within its size goal, and none carries a shell", () => {
     const goals: Record<string, number> = {

@@ -26,8 +26,8 @@ describe("readInstrumentationConfig", () => {
       "ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-java:2.31.1",
     );
     expect(config.initContainerResources).toEqual({
-      requests: { cpu: "10m", memory: "32Mi" },
-      limits: { cpu: "500m", memory: "128Mi" },
+      requests: { cpu: "10m", memory: "16Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
     });
   });
 
@@ -50,7 +50,7 @@ describe("readInstrumentationConfig", () => {
     const config = readInstrumentationConfig(read);
     expect(read.errors).toEqual([]);
     expect(config.agents.nodejs).toEqual({ image: NODE_IMAGE, volumeSizeLimit: "48Mi" });
-    expect(config.initContainerResources.limits).toEqual({ cpu: "500m", memory: "96Mi" });
+    expect(config.initContainerResources.limits).toEqual({ cpu: "100m", memory: "96Mi" });
     expect(config.forceConflicts).toBe(true);
     expect(config.services).toEqual([
       {
@@ -141,8 +141,8 @@ describe("readInstrumentationConfig", () => {
       "order-tracing:instrumentation.java.volumeSizeLimt: unknown key; known keys are image, volumeSizeLimit (is it a typo?)",
       'order-tracing:instrumentation.java.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://ghcr.io/agent:1"',
       'order-tracing:instrumentation.python.volumeSizeLimit: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "lots"',
-      "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (500m), got 2",
-      "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (128Mi), got 256Mi",
+      "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (100m), got 2",
+      "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (32Mi), got 256Mi",
     ]);
   });
 });
