@@ -198,9 +198,9 @@ export async function buildImage(
   if ("layout" in target) {
     const dir = path.join(path.resolve(target.layout), image.name);
     rmSync(dir, { recursive: true, force: true });
-    args = ["--layout", dir];
+    // The tag goes into the layout's index.json only, so the index digest is the one a push gives.
+    args = ["--layout", dir, "--ref-name", image.version];
     reference = dir;
-    spec.annotations = { ...spec.annotations, "org.opencontainers.image.ref.name": image.version };
   } else {
     const problem = checkRegistry(target.registry);
     if (problem) throw new Error(`--push: ${problem}`);

@@ -15,6 +15,14 @@ export async function recordInStack(
   const cwd = options.cwd ?? REPO;
   const pulumi = (...args: string[]) =>
     runCommand("bash", [path.join(cwd, "scripts", "pulumi.sh"), ...args], { cwd, env: options.env });
+  // `pulumi config set` needs the stack in the backend; creating one here would also pick its secrets
+  // provider, which is the stack owner's choice.
+  const stacks = JSON.parse(await pulumi("stack", "ls", "--json")) as Array<{ name: string }>;
+  if (!stacks.some((s) => s.name === stack || s.name.endsWith(`/${stack}`)))
+    throw new Error(
+      `--stack ${stack}: no such stack in the backend (${options.env?.PULUMI_BACKEND_URL ?? "scripts/env.sh"}); ` +
+        `create it first (\`npm run pulumi -- stack init ${stack}\`, or \`npm run up\` for dev), then run this again`,
+    );
   for (const image of images) {
     await pulumi(
       "config",

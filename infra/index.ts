@@ -119,6 +119,7 @@ function stackConfig() {
       pulumi.getStack(),
       rawConfigOf(CONFIG_NAMESPACE, allConfig),
       secretKeysOf(CONFIG_NAMESPACE, allConfig),
+      { requireOwnImages: true },
     );
   } catch (error) {
     if (error instanceof StackConfigErrors) throw new pulumi.RunError(error.message);

@@ -17,6 +17,10 @@ missing=()
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
 command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+[ -x /usr/bin/skopeo ] || missing+=(skopeo)
+[ -x /usr/sbin/runc ] || missing+=(runc)
+[ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -25,8 +29,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "[system-deps] installing ${missing[*]}"
-# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd or
-# Prometheus (0.0.0.0:9090).
+# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd,
+# Prometheus (0.0.0.0:9090) or registry.
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then

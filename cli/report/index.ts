@@ -73,5 +73,5 @@ async function run(args: string[]): Promise<number> {
 }
 
 // Registered in cli/main.ts (whose Command type it satisfies); it imports nothing from there so the
-// report image (Dockerfile beside this file) compiles this folder alone.
+// report image (images/definitions.ts, order-report) compiles this folder alone.
 export const command = { usage: REPORT_USAGE, run };

@@ -200,7 +200,7 @@ describe("order-tracing report against Jaeger v2", () => {
     expect(buildReport(legacy.spans, options)).toEqual(buildReport(v3.spans, options));
   });
 
-  it("gives the same report from the report image's compiled entry (cli/report/Dockerfile)", async () => {
+  it("gives the same report from the report image's compiled entry (order-report, images/definitions.ts)", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "order-tracing-report-image-"));
     try {
       const tsc = await run(

@@ -1,4 +1,4 @@
-// Entry of the report image (cli/report/Dockerfile): `order-tracing report …` and nothing else of
+// Entry of the report image (order-report, images/definitions.ts): `order-tracing report …` and nothing else of
 // the command line, so the image needs nothing but Node.js. It takes the same arguments as the
 // CLI, so the CronJob's arguments work with either.
 import { command } from "./index";

@@ -14,7 +14,7 @@ export interface CollectorGatewayArgs {
 }
 
 const COMPONENT = "collector";
-/** The non-root user of our collector image (distroless `nonroot`, collector/Dockerfile). */
+/** The non-root user of our collector image (images/definitions.ts). */
 export const COLLECTOR_UID = 65532;
 /** Where the generated config is mounted. */
 const CONFIG_DIR = "/conf";

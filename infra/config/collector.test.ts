@@ -2,24 +2,40 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { collectorVersion, DEFAULT_COLLECTOR_IMAGE, readCollectorConfig } from "./collector";
+import { collectorVersion, readCollectorConfig } from "./collector";
 import { ConfigReader } from "./read";
 
+const PUBLISHED = `registry.example.com/order-tracing/otelcol-ordertracing@sha256:${"1".repeat(64)}`;
+
+/** Reads a collector section; an object without `image` gets the published reference above. */
 function read(collector: unknown): { config: ReturnType<typeof readCollectorConfig>; errors: string[] } {
-  const reader = new ConfigReader({ collector });
-  const config = readCollectorConfig(reader);
+  const withImage =
+    collector !== null && typeof collector === "object" && !Array.isArray(collector) && !("image" in collector)
+      ? { image: PUBLISHED, ...collector }
+      : collector;
+  const reader = new ConfigReader({ collector: withImage });
+  const config = readCollectorConfig(reader, true);
   return { config, errors: reader.errors.map((e) => e.message) };
 }
 
 describe("readCollectorConfig", () => {
-  it("defaults to one small gateway of our distribution's image", () => {
-    const { config, errors } = read(undefined);
+  it("has no default image: a stack records the one `npm run images` published", () => {
+    const reader = new ConfigReader({});
+    readCollectorConfig(reader, true);
+    expect(reader.errors.map((e) => e.message)).toEqual([
+      "order-tracing:collector.image: missing: the image of our collector distribution (otelcol-ordertracing); " +
+        "publish our images and record their references with `npm run images -- --push <registry> --stack <stack>` (docs/images.md)",
+    ]);
+  });
+
+  it("defaults to one small gateway", () => {
+    const { config, errors } = read({});
     expect(errors).toEqual([]);
     expect(config).toEqual({
       layout: "single",
       replicas: 1,
       samplerReplicas: 2,
-      image: `${DEFAULT_COLLECTOR_IMAGE}:${collectorVersion()}`,
+      image: PUBLISHED,
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       sampling: { latencyThresholdMs: 2000, keepPercent: 10, decisionWaitSeconds: 30, numTraces: 50_000 },
       queue: { persistent: false, diskSize: "1Gi" },
@@ -31,8 +47,7 @@ describe("readCollectorConfig", () => {
       layout: "two-tier",
       replicas: "3",
       samplerReplicas: 2,
-      image: "registry.internal:5000/platform/otelcol-ordertracing",
-      imageTag: "0.161.0-1",
+      image: "registry.internal:5000/platform/otelcol-ordertracing:0.161.0",
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
       sampling: { latencyThresholdMs: 1500, keepPercent: "5", decisionWaitSeconds: 20, numTraces: 200000 },
       queue: { persistent: "true", diskSize: "4Gi" },
@@ -42,7 +57,7 @@ describe("readCollectorConfig", () => {
       layout: "two-tier",
       replicas: 3,
       samplerReplicas: 2,
-      image: "registry.internal:5000/platform/otelcol-ordertracing:0.161.0-1",
+      image: "registry.internal:5000/platform/otelcol-ordertracing:0.161.0",
       sampling: { latencyThresholdMs: 1500, keepPercent: 5, decisionWaitSeconds: 20, numTraces: 200000 },
       queue: { persistent: true, diskSize: "4Gi" },
     });
@@ -53,17 +68,17 @@ describe("readCollectorConfig", () => {
       layout: "three-tier",
       replicas: 0,
       image: "Ghcr.io/Bad Image",
-      imageTag: "has space",
+      imageTag: "0.161.0",
       resources: { requests: { cpu: "2", memory: "512MB" }, limits: { cpu: "1", memory: "128Mi" } },
       sampling: { latencyThresholdMs: 0, keepPercent: 150, decisionWaitSeconds: 0.5, numTraces: -1, everyNth: 3 },
       queue: { persistent: "yes", diskSize: "lots" },
     });
     expect(errors).toEqual([
+      "order-tracing:collector.imageTag: unknown key; known keys are layout, replicas, samplerReplicas, image, resources, sampling, queue (is it a typo?)",
       "order-tracing:collector.sampling.everyNth: unknown key; known keys are latencyThresholdMs, keepPercent, decisionWaitSeconds, numTraces (is it a typo?)",
       'order-tracing:collector.layout: expected one of "single", "two-tier", got "three-tier"',
       "order-tracing:collector.replicas: expected an integer from 1 to 50, got 0",
-      'order-tracing:collector.image: expected an image repository without tag, such as "ghcr.io/order-tracing/otelcol-ordertracing", got "Ghcr.io/Bad Image"',
-      'order-tracing:collector.imageTag: expected an image tag such as "0.161.0", got "has space"',
+      'order-tracing:collector.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "Ghcr.io/Bad Image"',
       'order-tracing:collector.resources.requests.memory: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "512MB"',
       "order-tracing:collector.resources.limits.cpu: must be at least the request (2), got 1",
       "order-tracing:collector.resources.limits.memory: must be at least 256Mi: the memory limiter refuses data at 80% of it and tail sampling holds traces in memory; got 128Mi",
@@ -90,7 +105,11 @@ describe("readCollectorConfig", () => {
   });
 
   it("refuses a section that is not an object", () => {
-    expect(read("two-tier").errors).toEqual(['order-tracing:collector: expected an object, got string "two-tier"']);
+    expect(read("two-tier").errors).toEqual([
+      'order-tracing:collector: expected an object, got string "two-tier"',
+      "order-tracing:collector.image: missing: the image of our collector distribution (otelcol-ordertracing); " +
+        "publish our images and record their references with `npm run images -- --push <registry> --stack <stack>` (docs/images.md)",
+    ]);
   });
 });
 
@@ -101,7 +120,5 @@ describe("collectorVersion", () => {
       dist: { version: string };
     };
     expect(collectorVersion()).toBe(manifest.dist.version);
-    const dockerfile = readFileSync(path.join(root, "collector", "Dockerfile"), "utf8");
-    expect(dockerfile).toContain(`ARG OTELCOL_VERSION=${collectorVersion()}\n`);
   });
 });

@@ -1,5 +1,6 @@
 import { toolVersion } from "../tool-versions";
 import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { imageReference, missingOwnImage } from "./images";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
 
@@ -7,9 +8,7 @@ import type { ConfigKeyDoc } from "./reference";
 export const COLLECTOR_LAYOUTS = ["single", "two-tier"] as const;
 export type CollectorLayout = (typeof COLLECTOR_LAYOUTS)[number];
 
-/** Our collector distribution (collector/builder-config.yaml), built and pushed from collector/Dockerfile. */
-export const DEFAULT_COLLECTOR_IMAGE = "ghcr.io/order-tracing/otelcol-ordertracing";
-/** The distribution's version (tools/versions.env), the default image tag. */
+/** The distribution's version (tools/versions.env), the tag of its image (images/definitions.ts). */
 export function collectorVersion(): string {
   return toolVersion("OTELCOL_VERSION");
 }
@@ -26,7 +25,7 @@ export interface CollectorConfig {
   replicas: number;
   /** Pods of the sampling tier (two-tier layout only). */
   samplerReplicas: number;
-  /** Full image reference, `<repository>:<tag>`. */
+  /** Reference of our collector image, as `npm run images -- --push` printed it. */
   image: string;
   /** Per pod, for every tier. */
   resources: CollectorResources;
@@ -41,7 +40,7 @@ export interface CollectorConfig {
 }
 
 const FIELDS = {
-  collector: ["layout", "replicas", "samplerReplicas", "image", "imageTag", "resources", "sampling", "queue"],
+  collector: ["layout", "replicas", "samplerReplicas", "image", "resources", "sampling", "queue"],
   "collector.resources": ["requests", "limits"],
   "collector.resources.requests": ["cpu", "memory"],
   "collector.resources.limits": ["cpu", "memory"],
@@ -52,14 +51,11 @@ const FIELDS = {
 /** Below this the memory limiter leaves the pipeline too little room to hold traces for sampling. */
 export const MIN_MEMORY_LIMIT = "256Mi";
 
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
 /**
  * Reads `order-tracing:collector`. Every field has a default that suits a small stack; prod sets
  * the two-tier layout and more replicas (Pulumi.prod.yaml).
  */
-export function readCollectorConfig(read: ConfigReader): CollectorConfig {
+export function readCollectorConfig(read: ConfigReader, requireOwnImages = false): CollectorConfig {
   const topFields = read.fieldsOf("collector") ?? [];
   for (const [section, known] of Object.entries(FIELDS)) {
     for (const field of section === "collector" ? topFields : (read.fieldsOf(section) ?? [])) {
@@ -86,14 +82,15 @@ export function readCollectorConfig(read: ConfigReader): CollectorConfig {
     );
   }
 
-  const repository = read.string("collector.image", DEFAULT_COLLECTOR_IMAGE, imageRepository);
-  const tag = read.string("collector.imageTag", collectorVersion(), imageTag);
+  const image = read.string("collector.image", undefined, imageReference);
+  if (requireOwnImages && image === undefined && !read.errors.some((e) => e.key === "collector.image"))
+    read.fail("collector.image", missingOwnImage("the image of our collector distribution (otelcol-ordertracing)"));
 
   return {
     layout,
     replicas,
     samplerReplicas,
-    image: `${repository}:${tag}`,
+    image: image ?? "",
     resources: readResources(read),
     sampling: {
       latencyThresholdMs: read.number("collector.sampling.latencyThresholdMs", 2000, { min: 1, integer: true }),
@@ -149,16 +146,6 @@ function readResources(read: ConfigReader): CollectorResources {
   return resources;
 }
 
-function imageRepository(v: string): string | undefined {
-  return IMAGE_REPOSITORY.test(v)
-    ? undefined
-    : `expected an image repository without tag, such as "${DEFAULT_COLLECTOR_IMAGE}", got "${v}"`;
-}
-
-function imageTag(v: string): string | undefined {
-  return IMAGE_TAG.test(v) ? undefined : `expected an image tag such as "${collectorVersion()}", got "${v}"`;
-}
-
 /** The `order-tracing:*` keys this module reads (the collector gateway): docs/configuration.md is generated from them. */
 export const COLLECTOR_KEYS: readonly ConfigKeyDoc[] = [
   {
@@ -183,11 +170,11 @@ export const COLLECTOR_KEYS: readonly ConfigKeyDoc[] = [
       "`two-tier` only: sampler pods behind the headless Service `otel-collector-sampler`; refused with `single`",
   },
   {
-    keys: ["collector.image", "collector.imageTag"],
-    type: "image, tag",
-    default: "`ghcr.io/order-tracing/otelcol-ordertracing`, `OTELCOL_VERSION`",
+    keys: ["collector.image"],
+    type: "image reference",
+    default: "none: required",
     meaning:
-      "our collector distribution, built from `collector/Dockerfile` and pushed to your registry; the tag defaults to `tools/versions.env`",
+      "our collector distribution (`otelcol-ordertracing`) as published by `npm run images -- --push <registry> --stack <stack>` ([Images](images.md)); a stack without it fails the preview naming this key and that command",
   },
   {
     keys: ["collector.resources"],

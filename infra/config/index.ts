@@ -62,19 +62,31 @@ const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwai
  * Validates the raw `order-tracing:*` config of a stack. Throws StackConfigErrors listing every
  * problem, each naming its key and the expected form, before any resource is declared.
  */
+export interface ParseOptions {
+  /**
+   * Refuse a stack that lacks the references of our images (collector.image, and
+   * instrumentation.nodejs.image when a Node.js service is instrumented). The program (infra/index.ts)
+   * sets it, so `pulumi preview` stops and names the keys and `npm run images -- --push … --stack …`;
+   * tests that read partial configs for other sections leave it off.
+   */
+  requireOwnImages?: boolean;
+}
+
 export function parseStackConfig(
   stack: string,
   raw: Readonly<Record<string, unknown>>,
   secretKeys: ReadonlySet<string> = new Set(),
+  options: ParseOptions = {},
 ): StackConfig {
   const read = new ConfigReader(raw, secretKeys);
-  const config = readStackConfig(stack, read);
+  const config = readStackConfig(stack, read, options);
   if (read.errors.length > 0) throw new StackConfigErrors(read.errors);
   return config;
 }
 
 /** Reads a stack's config with `read`, which collects every problem (parseStackConfig throws them). */
-export function readStackConfig(stack: string, read: ConfigReader): StackConfig {
+export function readStackConfig(stack: string, read: ConfigReader, options: ParseOptions = {}): StackConfig {
+  const requireOwnImages = options.requireOwnImages ?? false;
   const kubeconfig = read.string("kubernetes.kubeconfig");
   const context = read.string("kubernetes.context");
   const renderDirectory = read.string("kubernetes.renderDirectory");
@@ -104,8 +116,8 @@ export function readStackConfig(stack: string, read: ConfigReader): StackConfig 
     network: readNetworkConfig(read),
     storage: readStorageConfig(read, quota),
     jaeger: readJaegerConfig(read, quota),
-    collector: readCollectorConfig(read),
-    instrumentation: readInstrumentationConfig(read),
+    collector: readCollectorConfig(read, requireOwnImages),
+    instrumentation: readInstrumentationConfig(read, requireOwnImages),
     access: readAccessConfig(read),
     report: readReportConfig(read),
   };

@@ -11,7 +11,7 @@ const shop = { name: "shop", namespace: "shop", deployment: "shop-api", containe
 
 function problemsOf(instrumentation: unknown): string[] {
   const read = new ConfigReader({ instrumentation });
-  readInstrumentationConfig(read);
+  readInstrumentationConfig(read, true);
   return read.errors.map((e) => e.message);
 }
 
@@ -27,8 +27,8 @@ describe("readInstrumentationConfig", () => {
       "ghcr.io/open-telemetry/opentelemetry-operator/autoinstrumentation-java:2.31.1",
     );
     expect(config.initContainerResources).toEqual({
-      requests: { cpu: "10m", memory: "32Mi" },
-      limits: { cpu: "500m", memory: "128Mi" },
+      requests: { cpu: "10m", memory: "16Mi" },
+      limits: { cpu: "100m", memory: "32Mi" },
     });
   });
 
@@ -51,7 +51,7 @@ describe("readInstrumentationConfig", () => {
     const config = readInstrumentationConfig(read);
     expect(read.errors).toEqual([]);
     expect(config.agents.nodejs).toEqual({ image: NODE_IMAGE, volumeSizeLimit: "48Mi" });
-    expect(config.initContainerResources.limits).toEqual({ cpu: "500m", memory: "96Mi" });
+    expect(config.initContainerResources.limits).toEqual({ cpu: "100m", memory: "96Mi" });
     expect(config.forceConflicts).toBe(true);
     expect(config.services).toEqual([
       {
@@ -65,8 +65,9 @@ describe("readInstrumentationConfig", () => {
 
   it("needs the bundle image as soon as a Node.js service is listed", () => {
     expect(problemsOf({ services: [shop, { ...shop, name: "crm", namespace: "crm" }] })).toEqual([
-      "order-tracing:instrumentation.nodejs.image: missing: the image of the instrumentation bundle, built from " +
-        "instrumentation/Dockerfile and pushed to your registry, is required because shop, crm use language nodejs",
+      "order-tracing:instrumentation.nodejs.image: missing: the init-container image of our Node.js bundle " +
+        "(instrumentation-nodejs) is required because shop, crm use language nodejs; publish our images and record " +
+        "their references with `npm run images -- --push <registry> --stack <stack>` (docs/images.md)",
     ]);
   });
 
@@ -139,10 +140,10 @@ describe("readInstrumentationConfig", () => {
     ).toEqual([
       "order-tracing:instrumentation.service: unknown key; known keys are nodejs, java, python, dotnet, resources, forceConflicts, services (is it a typo?)",
       "order-tracing:instrumentation.java.volumeSizeLimt: unknown key; known keys are image, volumeSizeLimit (is it a typo?)",
-      'order-tracing:instrumentation.java.image: expected an image reference such as ghcr.io/example/instrumentation-nodejs:0.1.0, got "https://ghcr.io/agent:1"',
+      'order-tracing:instrumentation.java.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://ghcr.io/agent:1"',
       'order-tracing:instrumentation.python.volumeSizeLimit: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "lots"',
-      "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (500m), got 2",
-      "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (128Mi), got 256Mi",
+      "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (100m), got 2",
+      "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (32Mi), got 256Mi",
     ]);
   });
 });

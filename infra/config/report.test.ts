@@ -46,7 +46,7 @@ describe("readReportConfig", () => {
 
   it("requires the image when enabled", () => {
     expect(read({ report: { enabled: true } }).errors).toEqual([
-      "order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)",
+      "order-tracing:report.image: missing: report.enabled is true, so the report CronJob needs our order-report image; publish our images and record their references with `npm run images -- --push <registry> --stack <stack>` (docs/images.md)",
     ]);
   });
 
@@ -65,7 +65,7 @@ describe("readReportConfig", () => {
     expect(errors).toEqual([
       "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl (is it a typo?)",
       'order-tracing:report.enabled: expected true or false, got string "yes"',
-      'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "https://registry/cli"',
+      'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://registry/cli"',
       expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),
       expect.stringMatching(/^order-tracing:report\.since: expected a duration like 30m, 24h or 7d .*got "1 day"$/),
       expect.stringMatching(/^order-tracing:report\.stuckAfter: expected a duration .*got "30"$/),

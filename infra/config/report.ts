@@ -1,3 +1,4 @@
+import { imageReference, missingOwnImage } from "./images";
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
@@ -38,13 +39,6 @@ function duration(value: string): string | undefined {
   return parseDuration(value) === undefined ? `expected ${DURATION_FORM}, got "${value}"` : undefined;
 }
 
-// An image reference: no whitespace or scheme; a tag or digest is recommended but not required.
-function imageReference(value: string): string | undefined {
-  return /^[a-z0-9]([A-Za-z0-9._\-/:@]*[A-Za-z0-9_])?$/.test(value) && !value.includes("://")
-    ? undefined
-    : `expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "${value}"`;
-}
-
 function httpUrl(value: string): string | undefined {
   try {
     const url = new URL(value);
@@ -67,8 +61,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
   if (enabled && image === undefined && !read.errors.some((e) => e.key === "report.image")) {
     read.fail(
       "report.image",
-      "missing: report.enabled is true, so set the image that runs the order-tracing command line " +
-        "(docs/report.md describes it)",
+      missingOwnImage("report.enabled is true, so the report CronJob needs our order-report image"),
     );
   }
   const config = {

@@ -20,7 +20,7 @@ const OPERATOR_IMAGES = "ghcr.io/open-telemetry/opentelemetry-operator";
 
 /**
  * Default agent images: those an Operator release (v0.160) ships. Node.js has none: its image is our
- * bundle (instrumentation/Dockerfile), pushed to the stack's own registry. A stack pins others with
+ * bundle (instrumentation-nodejs of `npm run images`), pushed to the stack's own registry. A stack pins others with
  * `instrumentation.<language>.image`.
  */
 export const DEFAULT_AGENT_IMAGES: Readonly<Partial<Record<Language, string>>> = {

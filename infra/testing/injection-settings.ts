@@ -1,10 +1,11 @@
+import { TEST_IMAGE_REFERENCES } from "./image-references";
 import { readInstrumentationConfig, type InstrumentationConfig } from "../config/instrumentation";
 import { ConfigReader } from "../config/read";
 import type { InjectionSettings } from "../injection/instrument-pod-spec";
 import { PARTS, serviceHost } from "../topology";
 
-/** The Node.js bundle image the tests configure (a registry name, never pulled). */
-export const TEST_BUNDLE_IMAGE = "ghcr.io/order-tracing/instrumentation-nodejs:0.1.0";
+/** The Node.js bundle image the tests configure (a test registry's name, never pulled). */
+export const TEST_BUNDLE_IMAGE = TEST_IMAGE_REFERENCES["instrumentation.nodejs.image"];
 
 /** The instrumentation config a stack gets from the defaults plus a bundle image, for tests. */
 export function testInstrumentationConfig(): InstrumentationConfig {

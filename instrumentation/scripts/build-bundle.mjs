@@ -1,5 +1,5 @@
 // Builds the instrumentation bundle into build/bundle/, exactly the folder the init-container
-// image carries (the Dockerfile runs this same script), plus the status API library in build/lib/.
+// image carries (`npm run images` puts this folder into instrumentation-nodejs), plus the status API library in build/lib/.
 //
 //   build/bundle/register.js   node --require entry (CommonJS apps), the whole SDK in one file
 //   build/bundle/import.mjs    node --import entry (ES-module apps)

@@ -4,6 +4,7 @@
  * values cannot be decrypted here, so each becomes a placeholder that the program still sees as a
  * Pulumi secret.
  */
+import { withTestImageReferences } from "../../infra/testing/image-references";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { readFileSync } from "node:fs";
@@ -22,7 +23,8 @@ export function stackConfig(stack: string): { config: Record<string, string>; se
   };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(file.config ?? {})) {
+  // Our images' references are recorded per stack by `npm run images`: tests supply them where absent.
+  for (const [key, value] of Object.entries(withTestImageReferences(file.config ?? {}))) {
     if (typeof value === "object" && value !== null && "secure" in value) {
       config[key] = `placeholder-for-${key}`;
       secretKeys.push(key);

@@ -110,6 +110,7 @@ type LayerSummary struct {
 func main() {
 	layoutDir := flag.String("layout", "", "append the image index to the OCI layout in this folder")
 	push := flag.String("push", "", "push the image index to this reference (registry/repository:tag)")
+	refName := flag.String("ref-name", "", "with --layout: the index's org.opencontainers.image.ref.name in index.json")
 	flag.Parse()
 	if (*layoutDir == "") == (*push == "") {
 		fail("give exactly one of --layout DIR or --push REFERENCE")
@@ -125,7 +126,7 @@ func main() {
 		fail("%v", err)
 	}
 	if *layoutDir != "" {
-		err = writeLayout(*layoutDir, index, spec.Annotations)
+		err = writeLayout(*layoutDir, index, *refName)
 	} else {
 		err = pushIndex(*push, index)
 	}
@@ -383,7 +384,7 @@ func fileEntry(name, source string, info fs.FileInfo, uid, gid int) *tarEntry {
 	return &tarEntry{header: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Uid: uid, Gid: gid}, source: source}
 }
 
-func writeLayout(dir string, index v1.ImageIndex, annotations map[string]string) error {
+func writeLayout(dir string, index v1.ImageIndex, ref string) error {
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		if p, err = layout.Write(dir, empty.Index); err != nil {
@@ -391,7 +392,7 @@ func writeLayout(dir string, index v1.ImageIndex, annotations map[string]string)
 		}
 	}
 	var options []layout.Option
-	if ref := annotations["org.opencontainers.image.ref.name"]; ref != "" {
+	if ref != "" {
 		options = append(options, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref}))
 	}
 	return p.AppendIndex(index, options...)
