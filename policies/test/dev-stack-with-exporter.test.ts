@@ -54,7 +54,7 @@ describe("the policy pack on the dev stack with the report exporter and monitori
   it("refuses the exporter's Jaeger access once it admits other namespaces to query", async () => {
     const broken = resources.map((r) => {
       if (r.name !== "order-report-exporter-jaeger-query") return r;
-      const props = structuredClone(r.props);
+      const props = structuredClone(r.props) as { spec: { ingress: { from: unknown[] }[] } };
       props.spec.ingress[0].from = [{ namespaceSelector: {} }];
       return { ...r, props };
     });
