@@ -5,7 +5,9 @@ import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf, StackCon
 import { kubernetesProvider, renderDirectoryPath } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
 import { InstrumentedDeployments } from "./components/instrumented-deployments";
-import { OrderReportCronJob } from "./components/order-report";
+import { exporterHost, exporterSelector, OrderReportCronJob, OrderReportExporter } from "./components/order-report";
+import { OrderTracingMonitoring } from "./components/monitoring";
+import { selectorLabels, PARTS } from "./topology";
 import { JaegerQueryAccess } from "./components/access";
 import { OIDC_CLIENT_SECRET_KEY } from "./config/access";
 import { STORAGE_PASSWORD_KEY } from "./config/storage";
@@ -73,13 +75,17 @@ const access = config.access
         oidcClientSecret: new pulumi.Config(CONFIG_NAMESPACE).requireSecret(OIDC_CLIENT_SECRET_KEY),
         jaegerQuery: jaeger.query,
         basePath: config.jaeger.basePath,
+        // The exporter's stuck-orders page, behind the same sign-in as the UI.
+        stuckOrdersPage: config.report?.serve
+          ? { host: exporterHost(config.namespace), podLabels: exporterSelector() }
+          : undefined,
       },
       { providers: { kubernetes: provider }, dependsOn: [namespace] },
     )
   : undefined;
 
 // Stuck orders on a schedule: the report reads Jaeger query and logs JSON; links open the internal UI.
-const orderReport = config.report
+const orderReport = config.report?.cronJob
   ? new OrderReportCronJob(
       "order-report",
       {
@@ -88,6 +94,35 @@ const orderReport = config.report
         jaegerQuery: { url: jaeger.queryUrl, podLabels: jaeger.query.podLabels },
         jaegerUiUrl: config.report.jaegerUiUrl ?? access?.uiUrl,
       },
+      { providers: { kubernetes: provider }, dependsOn: [namespace] },
+    )
+  : undefined;
+
+// Stuck orders as Prometheus metrics and a page (report --serve), read incrementally from Jaeger query.
+const reportExporter =
+  config.report?.serve !== undefined
+    ? new OrderReportExporter(
+        "order-report-exporter",
+        {
+          namespace: config.namespace,
+          image: config.report.image,
+          since: config.report.since,
+          stuckAfter: config.report.stuckAfter,
+          interval: config.report.serve.interval,
+          scraperNamespace: config.report.serve.scraperNamespace,
+          jaegerQuery: { url: jaeger.queryUrl, podLabels: jaeger.query.podLabels },
+          jaegerUiUrl: config.report.jaegerUiUrl ?? access?.uiUrl,
+          proxyPods: access ? selectorLabels(PARTS.oauth2Proxy) : undefined,
+        },
+        { providers: { kubernetes: provider }, dependsOn: [namespace] },
+      )
+    : undefined;
+
+// Alerts on stuck orders and the Grafana dashboard, over the exporter's metrics.
+const monitoring = config.monitoring
+  ? new OrderTracingMonitoring(
+      "monitoring",
+      { namespace: config.namespace, monitoring: config.monitoring, pageUrl: access?.stuckOrdersPageUrl },
       { providers: { kubernetes: provider }, dependsOn: [namespace] },
     )
   : undefined;
@@ -108,6 +143,11 @@ export const retentionCronJob = storage.cronJobName;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
 export const jaegerUiUrl = access?.uiUrl;
+/** The stuck-orders page (behind the UI's sign-in) and the exporter's in-cluster /metrics. */
+export const stuckOrdersPageUrl = reportExporter ? access?.stuckOrdersPageUrl : undefined;
+export const orderReportMetricsUrl = reportExporter?.metricsUrl;
+/** The plain Prometheus rules file, for a Prometheus without the operator (`rule_files:`). */
+export const prometheusRules = monitoring?.rulesFile;
 /**
  * The stack's validated config. A wrong value is the engineer's input, not a fault of the program:
  * it leaves as Pulumi's RunError, which the engine prints as the messages alone (no "unhandled

@@ -1,3 +1,5 @@
+import { SERVE_PORT } from "../cli/report/options";
+
 /**
  * Names and ports of the pipeline's parts, defined once: components, network policies, the
  * injection, the local sandbox and the tests all read them from here.
@@ -20,6 +22,8 @@ export const PORTS = {
   elasticsearchHttp: 9200,
   elasticsearchTransport: 9300,
   oauth2Proxy: 4180,
+  /** `order-tracing report --serve`: /metrics for Prometheus, the stuck-orders page for the proxy. */
+  orderReportHttp: SERVE_PORT,
   /** Cluster DNS (kube-dns / CoreDNS), UDP and TCP: egress NetworkPolicies must allow it. */
   dns: 53,
 } as const;

@@ -56,12 +56,15 @@ type Flag = (typeof FLAGS)[number];
 /** Flags that take no value. */
 const SWITCHES: readonly Flag[] = ["serve"];
 
+/** The port `--serve` listens on by default (the OpenTelemetry Prometheus exporter's usual port). */
+export const SERVE_PORT = 9464;
+
 export const DEFAULTS = {
   since: "24h",
   stuckAfter: "30m",
   format: "table",
   pageSize: 1000,
-  listen: "127.0.0.1:9464",
+  listen: `127.0.0.1:${SERVE_PORT}`,
   interval: "60s",
 } as const;
 

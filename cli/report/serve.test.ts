@@ -208,7 +208,10 @@ describe("startExporter", () => {
     const page = await fetch(`${exporter.url}/`);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(await page.text()).toContain("ord-1");
+    expect(await (await fetch(`${exporter.url}/stuck-orders/`)).text()).toContain("ord-1");
     expect((await fetch(`${exporter.url}/nothing`)).status).toBe(404);
+    // Under the proxied prefix there is only the page: the metrics stay for the scraper.
+    expect((await fetch(`${exporter.url}/stuck-orders/metrics`)).status).toBe(404);
     expect((await fetch(`${exporter.url}/healthz`)).status).toBe(200);
 
     // Spans of an hour ago appear; the next read asks only for the last minutes, so it does not see them.

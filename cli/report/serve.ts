@@ -5,15 +5,15 @@ import { IncrementalWindow } from "./incremental";
 import { fetchWindow, JaegerQueryError } from "./jaeger-client";
 import type { OrderReport } from "./lifecycle";
 import { ReportMetrics } from "./metrics";
+import { SERVE_PATHS } from "./serve-paths";
+
+export { SERVE_PATHS } from "./serve-paths";
 
 /**
  * `order-tracing report --serve`: a long-running exporter. Every interval it reads the new part of
  * the window from Jaeger query (IncrementalWindow), rebuilds the report over what it holds, and
  * updates the Prometheus metrics (ReportMetrics). It serves `/metrics` and the page at `/`.
  */
-
-/** The paths the exporter serves; the Deployment's probes and Prometheus's scrape use them. */
-export const SERVE_PATHS = { page: "/", metrics: "/metrics", health: "/healthz" } as const;
 
 export interface ServeOptions {
   jaegerUrl: URL;
@@ -117,7 +117,7 @@ export async function startExporter(options: ServeOptions): Promise<RunningExpor
       response.writeHead(200, { "content-type": contentType }).end(body);
     } else if (path === SERVE_PATHS.health) {
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-    } else if (path === SERVE_PATHS.page) {
+    } else if (path === SERVE_PATHS.page || path === SERVE_PATHS.proxiedPage) {
       response
         .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
         .end(renderPage(latest, options.stuckAfterMs));

@@ -16,6 +16,7 @@ import { ConfigReader } from "./read";
 import { readStorageConfig, STORAGE_KEYS, type StorageConfig } from "./storage";
 import { readReportConfig, REPORT_KEYS, type ReportConfig } from "./report";
 import { topLevelKeys, type ConfigKeyDoc } from "./reference";
+import { readMonitoringConfig, type MonitoringConfig } from "./monitoring";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
@@ -52,8 +53,10 @@ export interface StackConfig {
   instrumentation: InstrumentationConfig;
   /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
   access?: AccessConfig;
-  /** The scheduled `order-tracing report` CronJob; absent unless `report.enabled`. */
+  /** The scheduled `order-tracing report` CronJob and/or its exporter; absent unless `report.enabled`. */
   report?: ReportConfig;
+  /** Alerting rules and the Grafana dashboard on the exporter's metrics (docs/alerts.md); absent unless set. */
+  monitoring?: MonitoringConfig;
 }
 
 const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
@@ -121,6 +124,8 @@ export function readStackConfig(stack: string, read: ConfigReader, options: Pars
     access: readAccessConfig(read),
     report: readReportConfig(read),
   };
+  const monitoring = readMonitoringConfig(read, config.report);
+  if (monitoring) config.monitoring = monitoring;
 
   for (const key of read.topLevelKeys()) {
     if (!TOP_LEVEL_KEYS.has(key))

@@ -109,7 +109,7 @@ export function buildAlertRuleGroups(settings: AlertRulesSettings): RuleGroup[] 
       annotations: {
         summary: "No metrics from the order report",
         description:
-          "Prometheus has no order_tracing_report_* series: the order-report Deployment is down, or its scrape " +
+          "Prometheus has no order_tracing_report_* series: the order-report-exporter Deployment is down, or its scrape " +
           "(prometheus.io/* annotations, the NetworkPolicy's scraper namespace) does not reach it.",
       },
     },

@@ -223,3 +223,55 @@ describe("JaegerQueryAccess", () => {
     expect(queryPolicy.spec.podSelector).toEqual({ matchLabels: { app: "jaeger-query" } });
   });
 });
+
+describe("JaegerQueryAccess with the stuck-orders page", () => {
+  const REPORT_PODS = {
+    "app.kubernetes.io/name": "order-report",
+    "app.kubernetes.io/instance": "order-tracing",
+    "app.kubernetes.io/component": "order-report-exporter",
+  };
+
+  it("routes /stuck-orders/ to the exporter behind the same sign-in, and lets the proxy reach it", async () => {
+    const resources = recordResources();
+    const component = new JaegerQueryAccess("jaeger-ui", {
+      namespace: "tracing",
+      access: NGINX,
+      oidcClientSecret: pulumi.secret("client-secret-under-test"),
+      stuckOrdersPage: { host: "order-report-exporter.tracing.svc.cluster.local", podLabels: REPORT_PODS },
+    });
+    expect(await valueOf(component.stuckOrdersPageUrl)).toBe("https://jaeger.dev.order-tracing.internal/stuck-orders/");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const config = String(
+      one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy").data["oauth2-proxy.cfg"],
+    );
+    expect(config).toContain(
+      'upstreams = ["http://jaeger.tracing.svc.cluster.local:16686/", "http://order-report-exporter.tracing.svc.cluster.local:9464/stuck-orders/"]',
+    );
+    // The same group gate and no route around the sign-in.
+    expect(config).toContain('allowed_groups = ["support"]');
+    expect(config).not.toMatch(/skip_auth_(routes|regex)|skip_jwt/);
+    const policy = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "jaeger-ui-oauth2-proxy").spec;
+    expect(policy.egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: REPORT_PODS } }],
+      ports: [{ protocol: "TCP", port: 9464 }],
+    });
+  });
+
+  it("has no page route without the exporter", async () => {
+    const resources = recordResources();
+    const component = new JaegerQueryAccess("jaeger-ui", {
+      namespace: "tracing",
+      access: NGINX,
+      oidcClientSecret: pulumi.secret("client-secret-under-test"),
+    });
+    expect(await valueOf(component.stuckOrdersPageUrl)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const config = String(
+      one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy").data["oauth2-proxy.cfg"],
+    );
+    expect(config).toContain('upstreams = ["http://jaeger.tracing.svc.cluster.local:16686/"]');
+    expect(
+      one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "jaeger-ui-oauth2-proxy").spec.egress,
+    ).toHaveLength(2);
+  });
+});

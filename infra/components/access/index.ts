@@ -5,6 +5,7 @@ import type { AccessConfig } from "../../config/access";
 import { commonLabels } from "../../labels";
 import { toolVersion } from "../../tool-versions";
 import { PARTS, PORTS, selectorLabels, serviceHost } from "../../topology";
+import { SERVE_PATHS } from "../../../cli/report/serve-paths";
 import { CookieSecret } from "./cookie-secret";
 import { buildJaegerUiIngress, jaegerUiUrl } from "./ingress";
 import { buildJaegerQueryNetworkPolicy, buildProxyNetworkPolicy, issuerPort } from "./network-policies";
@@ -24,6 +25,11 @@ export interface JaegerQueryAccessArgs {
   jaegerQuery?: { host: string; podLabels: Record<string, string> };
   /** Jaeger's base path (`jaeger.basePath`); default `/`. */
   basePath?: string;
+  /**
+   * The stuck-orders page of `order-tracing report --serve`, served behind the same sign-in at
+   * `/stuck-orders/`: the exporter's Service host and its pods' labels.
+   */
+  stuckOrdersPage?: { host: string; podLabels: Record<string, string> };
 }
 
 const COMPONENT = "access";
@@ -36,6 +42,8 @@ const COMPONENT = "access";
 export class JaegerQueryAccess extends pulumi.ComponentResource {
   /** The URL people open (resolvable and reachable only inside the company network). */
   readonly uiUrl: pulumi.Output<string>;
+  /** The stuck-orders page behind the same sign-in; undefined without `stuckOrdersPage`. */
+  readonly stuckOrdersPageUrl: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: JaegerQueryAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("order-tracing:access:JaegerQueryAccess", name, {}, opts);
@@ -74,6 +82,9 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
         listenAddress: `0.0.0.0:${PORTS.oauth2Proxy}`,
         publicUrl: `https://${access.host}`,
         upstreamUrl: `http://${jaegerQuery.host}:${PORTS.jaegerQueryHttp}/`,
+        extraUpstreamUrls: args.stuckOrdersPage
+          ? [`http://${args.stuckOrdersPage.host}:${PORTS.orderReportHttp}${SERVE_PATHS.proxiedPage}`]
+          : [],
         basePath,
         oidc: access.oidc,
         secureCookies: true,
@@ -137,6 +148,7 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
       jaegerQueryPods: jaegerQuery.podLabels,
       proxyClients: access.proxyClients,
       identityProvider: { cidrs: access.oidc.providerCidrs, port: issuerPort(access.oidc.issuerUrl) },
+      stuckOrdersPagePods: args.stuckOrdersPage?.podLabels,
     };
     new k8s.networking.v1.NetworkPolicy(
       `${name}-oauth2-proxy`,
@@ -150,6 +162,9 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
     );
 
     this.uiUrl = pulumi.output(jaegerUiUrl(access, basePath));
-    this.registerOutputs({ uiUrl: this.uiUrl });
+    this.stuckOrdersPageUrl = pulumi.output(
+      args.stuckOrdersPage ? `https://${access.host}${SERVE_PATHS.proxiedPage}` : undefined,
+    );
+    this.registerOutputs({ uiUrl: this.uiUrl, stuckOrdersPageUrl: this.stuckOrdersPageUrl });
   }
 }

@@ -14,6 +14,8 @@ export interface AccessPolicyParts {
   proxyClients: ProxyClients;
   /** Where the identity provider is, and its port (from the issuer URL). */
   identityProvider: { cidrs: string[]; port: number };
+  /** The pods of `order-tracing report --serve`, when the proxy serves its page. */
+  stuckOrdersPagePods?: Record<string, string>;
 }
 
 /**
@@ -44,6 +46,14 @@ export function buildProxyNetworkPolicy(parts: AccessPolicyParts): NetworkPolicy
         to: parts.identityProvider.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
         ports: [{ protocol: "TCP", port: parts.identityProvider.port }],
       },
+      ...(parts.stuckOrdersPagePods
+        ? [
+            {
+              to: [{ podSelector: { matchLabels: parts.stuckOrdersPagePods } }],
+              ports: [{ protocol: "TCP", port: PORTS.orderReportHttp }],
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -26,6 +26,11 @@ export interface OAuth2ProxySettings {
   publicUrl: string;
   /** Jaeger query's HTTP address; paths pass through unchanged. */
   upstreamUrl: string;
+  /**
+   * More upstreams, each with a path (`http://host:port/stuck-orders/`): oauth2-proxy routes the
+   * requests under that path there, unchanged, behind the same sign-in (the longest prefix wins).
+   */
+  extraUpstreamUrls?: string[];
   /** Jaeger's base path (`jaeger.basePath`): `/`, or a prefix such as `/jaeger`. */
   basePath: string;
   /** The identity provider and who may pass (`access.oidc`; the issuer is a location parameter). */
@@ -92,7 +97,10 @@ export function buildOAuth2ProxyConfig(settings: OAuth2ProxySettings): OAuth2Pro
     allowed_groups: settings.oidc.allowedGroups,
     // Group membership is the gate, not the e-mail domain.
     email_domains: ["*"],
-    upstreams: [settings.upstreamUrl.endsWith("/") ? settings.upstreamUrl : `${settings.upstreamUrl}/`],
+    upstreams: [
+      settings.upstreamUrl.endsWith("/") ? settings.upstreamUrl : `${settings.upstreamUrl}/`,
+      ...(settings.extraUpstreamUrls ?? []),
+    ],
     // Jaeger UI's XHR calls get 401 instead of a redirect to the identity provider.
     api_routes: [`^${settings.basePath.replace(/\/+$/, "")}/api/`],
     skip_provider_button: true,

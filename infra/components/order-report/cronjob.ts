@@ -11,7 +11,20 @@ const NONROOT_UID = 65532;
  * A day of 10,000 orders is ~60,000 traces held in memory at once; the benchmark's process peaked
  * near 1 GiB with the data set twice over (bench/results/report.json), so the limit leaves room.
  */
-const RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } };
+export const RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } };
+
+/** The report's pods, CronJob and exporter alike: non-root, no privilege, read-only root. */
+export const POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: NONROOT_UID,
+  runAsGroup: NONROOT_UID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+};
 
 /** A run that takes longer than this is stopped; the next schedule starts a fresh one. */
 const RUN_DEADLINE_SECONDS = 15 * 60;
@@ -70,23 +83,14 @@ export function buildReportCronJobSpec(params: ReportCronJobParams): CronJobSpec
             serviceAccountName: params.serviceAccountName,
             // The report talks only to Jaeger query, never to the Kubernetes API.
             automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: NONROOT_UID,
-              runAsGroup: NONROOT_UID,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
+            securityContext: POD_SECURITY,
             containers: [
               {
                 name: "report",
                 image: params.image,
                 args: reportArgs(params),
                 resources: RESOURCES,
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
+                securityContext: CONTAINER_SECURITY,
               },
             ],
           },
@@ -96,12 +100,19 @@ export function buildReportCronJobSpec(params: ReportCronJobParams): CronJobSpec
   };
 }
 
-/** The report pods: nothing may connect to them; they may reach only Jaeger query and cluster DNS. */
-export function buildReportNetworkPolicy(reportPods: Record<string, string>, jaegerPods: Record<string, string>) {
+/**
+ * The report pods: they may reach only Jaeger query and cluster DNS; nothing may connect to them
+ * unless `ingress` admits it (the exporter's scraper and proxy).
+ */
+export function buildReportNetworkPolicy(
+  reportPods: Record<string, string>,
+  jaegerPods: Record<string, string>,
+  ingress: NonNullable<NetworkPolicySpec["ingress"]> = [],
+) {
   const spec: NetworkPolicySpec = {
     podSelector: { matchLabels: reportPods },
     policyTypes: ["Ingress", "Egress"],
-    ingress: [],
+    ingress,
     egress: [
       { to: [{ podSelector: { matchLabels: jaegerPods } }], ports: [{ protocol: "TCP", port: PORTS.jaegerQueryHttp }] },
       {

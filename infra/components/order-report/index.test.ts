@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type MockedResource, recordResources, valueOf } from "../../testing/mocks";
-import { OrderReportCronJob, type OrderReportCronJobArgs } from "./index";
+import {
+  OrderReportCronJob,
+  OrderReportExporter,
+  type OrderReportCronJobArgs,
+  type OrderReportExporterArgs,
+} from "./index";
 
 interface CronJobSpec {
   schedule: string;
@@ -124,5 +129,109 @@ describe("OrderReportCronJob", () => {
     expect(policyNamed(declared, "jaeger-query-from-order-report")).toMatchObject({
       podSelector: { matchLabels: { app: "jaeger-query" } },
     });
+  });
+});
+
+describe("OrderReportExporter", () => {
+  const EXPORTER_PODS = {
+    "app.kubernetes.io/name": "order-report",
+    "app.kubernetes.io/instance": "order-tracing",
+    "app.kubernetes.io/component": "order-report-exporter",
+  };
+  const JAEGER_PODS = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": "order-tracing" };
+  const PROXY_PODS = { "app.kubernetes.io/name": "oauth2-proxy", "app.kubernetes.io/instance": "order-tracing" };
+
+  async function declareExporter(args: Partial<OrderReportExporterArgs> = {}) {
+    const declared = recordResources();
+    const component = new OrderReportExporter("order-report-exporter", {
+      namespace: "tracing",
+      image: "registry.example.com/order-report@sha256:" + "b".repeat(64),
+      since: "24h",
+      stuckAfter: "30m",
+      interval: "60s",
+      scraperNamespace: "monitoring",
+      ...args,
+    });
+    const metricsUrl = await valueOf(component.metricsUrl);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are navigated loosely in assertions
+    const one = (type: string): Record<string, any> => {
+      const found = declared.filter((r) => r.type === type && r.name === "order-report-exporter");
+      expect(found, type).toHaveLength(1);
+      return found[0].inputs;
+    };
+    return { declared, metricsUrl, one };
+  }
+
+  it("runs report --serve as one locked-down replica, annotated for Prometheus, behind a ClusterIP Service", async () => {
+    const { metricsUrl, one } = await declareExporter({ jaegerUiUrl: "https://jaeger.internal.example/" });
+    expect(metricsUrl).toBe("http://order-report-exporter.tracing.svc.cluster.local:9464/metrics");
+    const deployment = one("kubernetes:apps/v1:Deployment");
+    expect(deployment.metadata).toMatchObject({ name: "order-report-exporter", namespace: "tracing" });
+    const spec = deployment.spec;
+    expect(spec.replicas).toBe(1);
+    expect(spec.selector.matchLabels).toEqual(EXPORTER_PODS);
+    const annotations = {
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9464",
+      "prometheus.io/path": "/metrics",
+    };
+    expect(spec.template.metadata.annotations).toEqual(annotations);
+    const pod = spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const [container] = pod.containers;
+    expect(container.args).toEqual([
+      "report",
+      "--jaeger-url",
+      "http://jaeger.tracing.svc.cluster.local:16686",
+      "--serve",
+      "--listen",
+      "0.0.0.0:9464",
+      "--interval",
+      "60s",
+      "--since",
+      "24h",
+      "--stuck-after",
+      "30m",
+      "--jaeger-ui-url",
+      "https://jaeger.internal.example/",
+    ]);
+    expect(container.ports).toEqual([{ name: "http", containerPort: 9464, protocol: "TCP" }]);
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+
+    const service = one("kubernetes:core/v1:Service");
+    expect(service.metadata.annotations).toEqual(annotations);
+    expect(service.spec).toEqual({
+      type: "ClusterIP",
+      selector: EXPORTER_PODS,
+      ports: [{ name: "http", port: 9464, targetPort: "http", protocol: "TCP" }],
+    });
+  });
+
+  it("admits only the scraper namespace (and the OIDC proxy for the page) to its port", async () => {
+    const { declared, one } = await declareExporter({ scraperNamespace: "prometheus", proxyPods: PROXY_PODS });
+    const policy = one("kubernetes:networking.k8s.io/v1:NetworkPolicy").spec;
+    expect(policy.podSelector).toEqual({ matchLabels: EXPORTER_PODS });
+    expect(policy.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prometheus" } } }],
+        ports: [{ protocol: "TCP", port: 9464 }],
+      },
+      { from: [{ podSelector: { matchLabels: PROXY_PODS } }], ports: [{ protocol: "TCP", port: 9464 }] },
+    ]);
+    expect(policy.egress[0]).toEqual({
+      to: [{ podSelector: { matchLabels: JAEGER_PODS } }],
+      ports: [{ protocol: "TCP", port: 16686 }],
+    });
+    expect(policyNamed(declared, "jaeger-query-from-order-report-exporter")).toEqual({
+      podSelector: { matchLabels: JAEGER_PODS },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ podSelector: { matchLabels: EXPORTER_PODS } }], ports: [{ protocol: "TCP", port: 16686 }] }],
+    });
+    // Without the access path, only the scraper.
+    const without = await declareExporter();
+    expect(without.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").spec.ingress).toHaveLength(1);
   });
 });
