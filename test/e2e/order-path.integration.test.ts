@@ -4,6 +4,8 @@
  * Jaeger v2 on the dev stack's generated configs; the scenarios drive orders through it; and every
  * check reads Jaeger's query API, as a support engineer would.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
@@ -11,6 +13,7 @@ import { fakeCustomer } from "../../cli/local/fake-customers";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
 import { SANDBOX_SERVICES, type SandboxEndpoints } from "../../cli/local/endpoints";
 import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
+import { LOG_CORRELATION_KEYS } from "../../instrumentation/src/log-correlation";
 import { sandboxCli } from "../support/sandbox-cli";
 import {
   JaegerTraces,
@@ -42,6 +45,23 @@ function orderOf(scenario: ScenarioName, index = 0): string {
 /** The order's spans in Jaeger, once `ready` holds for them. */
 const orderSpans = (orderId: string, ready: (spans: Span[]) => boolean) =>
   jaeger.spansOfOrder(orderId, SANDBOX_SERVICES, ready);
+
+/** A pino record of a sandbox service, as its log file (`<dir>/logs/<service>.log`) holds it. */
+type LogRecord = { msg?: string } & Partial<
+  Record<(typeof LOG_CORRELATION_KEYS)[keyof typeof LOG_CORRELATION_KEYS], string>
+>;
+
+/** The JSON records a service logged about an order (the bundle's `order.id` field). */
+function logRecordsOfOrder(service: string, orderId: string): LogRecord[] {
+  return readFileSync(path.join(dir, "logs", `${service}.log`), "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogRecord)
+    .filter((record) => record[LOG_CORRELATION_KEYS.orderId] === orderId);
+}
+
+/** Jaeger's query API may drop a trace id's leading zeros; log lines carry all 32 digits. */
+const fullTraceId = (traceId: string): string => traceId.padStart(32, "0");
 
 // --- the sandbox ------------------------------------------------------------------------------------
 
@@ -176,6 +196,35 @@ describe("traces in Jaeger", () => {
     );
     expect(latestStatus(spans)).toBe("ACCEPTED");
     expect(spans.filter(isStatusChange).map((s) => s.tags["order.status"])).not.toContain("IN_PRODUCTION");
+  });
+
+  it("mes-logic-error: the order's trace id and order id are in MES's and CRM's log lines", async () => {
+    const orderId = orderOf("mes-logic-error");
+    const spans = await orderSpans(orderId, (all) =>
+      all.some((s) => s.service === "mes" && kind(s) === "server" && failed(s)),
+    );
+    const failing = spans.find((s) => s.service === "mes" && kind(s) === "server" && failed(s));
+    const failingTrace = fullTraceId(failing?.traceId ?? "");
+    const orderTraces = new Set(spans.map((s) => fullTraceId(s.traceId)));
+    const mes = logRecordsOfOrder("mes", orderId);
+    const crm = logRecordsOfOrder("crm", orderId);
+    const lines = (records: LogRecord[]) => records.map((r) => JSON.stringify(r)).join("\n");
+
+    // MES's error line was written inside the failing request: its trace, one of its spans, the order.
+    const error = mes.find((r) => r[LOG_CORRELATION_KEYS.traceId] === failingTrace);
+    expect(error, `no MES line in trace ${failingTrace}:\n${lines(mes)}`).toMatchObject({ msg: "request failed" });
+    const spansOfFailingTrace = spans.filter((s) => fullTraceId(s.traceId) === failingTrace).map((s) => s.spanId);
+    expect(spansOfFailingTrace).toContain(error?.[LOG_CORRELATION_KEYS.spanId]);
+
+    // CRM logged the order too, and every line of either service about it is in one of its traces.
+    expect(crm.map((r) => r.msg)).toContain("order status changed by MES");
+    for (const record of [...mes, ...crm]) {
+      expect(orderTraces, JSON.stringify(record)).toContain(record[LOG_CORRELATION_KEYS.traceId]);
+    }
+    // The status event joins them: MES's ACCEPTED line and CRM's line about it share a trace.
+    const accepted = mes.find((r) => r.msg === "order status changed");
+    const crmOfAccepted = crm.find((r) => r.msg === "order status changed by MES");
+    expect(crmOfAccepted?.[LOG_CORRELATION_KEYS.traceId]).toBe(accepted?.[LOG_CORRELATION_KEYS.traceId]);
   });
 
   it("broker-loss: Jaeger shows the work order published by CRM and never consumed by MES", async () => {
