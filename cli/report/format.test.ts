@@ -25,8 +25,15 @@ describe("reportJson", () => {
       "service",
       "operation",
       "error",
+      "traceId",
       "traceUrl",
+      "logsUrl",
     ]);
+    expect(json.stuck.map((order) => order.logsUrl)).toEqual([null, null]);
+    for (const order of json.stuck) {
+      expect(order.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(order.traceUrl.endsWith(order.traceId.replace(/^0+/, ""))).toBe(true);
+    }
     expect(Object.keys(json.byStatus[0])).toEqual(["status", "stuckCount", "p50Ms", "p95Ms"]);
     expect(Object.keys(json.byService[0])).toEqual(["service", "p50Ms", "p95Ms", "share"]);
     expect(json.byStatus[0]).toEqual({ status: "SENT_TO_MES", stuckCount: 2, p50Ms: 580, p95Ms: 580 });
@@ -53,7 +60,46 @@ describe("reportTable", () => {
     expect(new Set(traceColumn).size).toBe(1);
     expect(rows[1]).toContain('unknown material "unobtainium"');
     expect(rows[2]).toMatch(
-      /ord-3\s+SENT_TO_MES\s+2h 57m\s+\S+\s+crm\s+mes\.orders publish\s+-\s+http:\/\/127\.0\.0\.1:16686\/trace\//,
+      /ord-3\s+SENT_TO_MES\s+2h 57m\s+\S+\s+crm\s+mes\.orders publish\s+-\s+http:\/\/127\.0\.0\.1:16686\/trace\/\S+\s+[0-9a-f]{32}$/,
     );
+    expect(rows[0]).not.toContain("LOGS");
+  });
+});
+
+describe("logs links", () => {
+  const template =
+    "https://logs.internal.example/search?q=trace_id:{traceId}&order={orderId}&svc={service}&from={from}&to={to}";
+  const spans = syntheticOrderSpans([
+    { orderId: "ord-2", outcome: "mes-logic-error", createdAt: T0 },
+    { orderId: "ord-3", outcome: "broker-loss", createdAt: T0 + 60_000 },
+  ]);
+  const firstSpanOf = (orderId: string) =>
+    Math.min(...spans.filter((s) => s.orderId === orderId).map((s) => s.startMs));
+  const linked = buildReport(spans, {
+    now: NOW,
+    stuckAfterMs: 30 * 60_000,
+    jaegerUiUrl: "http://127.0.0.1:16686",
+    logsUrlTemplate: template,
+  });
+
+  it("gives every stuck order the template filled with its trace, order, service and time range", () => {
+    expect(linked.stuck.map((order) => order.orderId)).toEqual(["ord-2", "ord-3"]);
+    for (const order of linked.stuck) {
+      const url = new URL(order.logsUrl ?? "");
+      expect(url.searchParams.get("q")).toBe(`trace_id:${order.traceId}`);
+      expect(url.searchParams.get("order")).toBe(order.orderId);
+      expect(url.searchParams.get("svc")).toBe(order.service);
+      expect(url.searchParams.get("to")).toBe(new Date(NOW).toISOString());
+      // From a minute before the order's first span.
+      expect(url.searchParams.get("from")).toBe(new Date(firstSpanOf(order.orderId) - 60_000).toISOString());
+    }
+  });
+
+  it("shows them in the JSON and in a LOGS column of the table", () => {
+    expect(reportJson(linked).stuck.map((order) => order.logsUrl)).toEqual(linked.stuck.map((o) => o.logsUrl));
+    const lines = reportTable(linked, { startMs: T0, endMs: NOW, stuckAfterMs: 30 * 60_000 }).split("\n");
+    const header = lines.findIndex((l) => l.startsWith("ORDER"));
+    expect(lines[header]).toMatch(/TRACE ID\s+LOGS$/);
+    expect(lines[header + 1].endsWith(linked.stuck[0].logsUrl ?? "")).toBe(true);
   });
 });

@@ -10,7 +10,9 @@ export interface ReportJson {
     service: string;
     operation: string;
     error: string | null;
+    traceId: string;
     traceUrl: string;
+    logsUrl: string | null;
   }[];
   byStatus: { status: string; stuckCount: number; p50Ms: number | null; p95Ms: number | null }[];
   byService: { service: string; p50Ms: number | null; p95Ms: number | null; share: number }[];
@@ -18,14 +20,16 @@ export interface ReportJson {
 
 export function reportJson(report: OrderReport): ReportJson {
   return {
-    stuck: report.stuck.map(({ orderId, status, since, service, operation, error, traceUrl }) => ({
+    stuck: report.stuck.map(({ orderId, status, since, service, operation, error, traceId, traceUrl, logsUrl }) => ({
       orderId,
       status,
       since,
       service,
       operation,
       error,
+      traceId,
       traceUrl,
+      logsUrl,
     })),
     byStatus: report.byStatus.map(({ status, stuckCount, p50Ms, p95Ms }) => ({ status, stuckCount, p50Ms, p95Ms })),
     byService: report.byService.map(({ service, p50Ms, p95Ms, share }) => ({ service, p50Ms, p95Ms, share })),
@@ -97,10 +101,26 @@ export function reportTable(report: OrderReport, context: TableContext): string 
   if (report.stuck.length === 0) {
     out.push("No stuck orders.");
   } else {
-    out.push("Stuck orders, longest stuck first (where processing stopped, the error, the trace):");
+    // The logs column only when a logs URL template is set.
+    const logs = report.stuck.some((order) => order.logsUrl !== null);
+    out.push(
+      "Stuck orders, longest stuck first (where processing stopped, the error, the trace" +
+        (logs ? ", its log lines):" : "; the trace id is the trace_id of its log lines):"),
+    );
     out.push(
       ...table(
-        ["ORDER", "STATUS", "FOR", "SINCE", "SERVICE", "OPERATION", "ERROR", "TRACE"],
+        [
+          "ORDER",
+          "STATUS",
+          "FOR",
+          "SINCE",
+          "SERVICE",
+          "OPERATION",
+          "ERROR",
+          "TRACE",
+          "TRACE ID",
+          ...(logs ? ["LOGS"] : []),
+        ],
         report.stuck.map((order) => [
           order.orderId,
           order.status,
@@ -110,8 +130,10 @@ export function reportTable(report: OrderReport, context: TableContext): string 
           shorten(order.operation, 40),
           order.error === null ? "-" : shorten(order.error, 60),
           order.traceUrl,
+          order.traceId,
+          ...(logs ? [order.logsUrl ?? "-"] : []),
         ]),
-        ["left", "left", "right", "left", "left", "left", "left", "left"],
+        ["left", "left", "right", "left", "left", "left", "left", "left", "left", "left"],
       ),
     );
   }

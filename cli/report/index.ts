@@ -49,6 +49,7 @@ async function run(args: string[]): Promise<number> {
     now: endMs,
     stuckAfterMs: options.stuckAfterMs,
     jaegerUiUrl: options.jaegerUiUrl,
+    logsUrlTemplate: options.logsUrlTemplate,
   });
   if (report.orders === 0) {
     console.error(

@@ -1,5 +1,9 @@
 import { lifecycleRank, NO_PREVIOUS_STATUS, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
+import { buildLogsUrl, fullTraceId } from "./logs-link";
 import type { ReportSpan } from "./spans";
+
+/** How much earlier than the order's first span its logs link starts (clocks of services differ). */
+const LOGS_RANGE_MARGIN_MS = 60_000;
 
 /**
  * The lifecycle math of the report: pure functions from spans to the answer of "in which status do
@@ -14,6 +18,8 @@ export interface ReportOptions {
   stuckAfterMs: number;
   /** Base URL of the Jaeger UI; trace links are `<base>/trace/<traceId>`. */
   jaegerUiUrl: string;
+  /** The log search each stuck order links to (`--logs-url-template`, checked); no links when absent. */
+  logsUrlTemplate?: string;
 }
 
 /** One status change of one order, ordered into the order's chain by `orderTransitions`. */
@@ -35,7 +41,11 @@ export interface StuckOrder {
   service: string;
   operation: string;
   error: string | null;
+  /** The trace where processing stopped, 32 hex digits: the `trace_id` its log lines carry. */
+  traceId: string;
   traceUrl: string;
+  /** Its log lines: the logs URL template filled for this order; null without a template. */
+  logsUrl: string | null;
 }
 
 export interface StatusRow {
@@ -375,6 +385,7 @@ export function buildReport(spans: readonly ReportSpan[], options: ReportOptions
     if (TERMINAL_STATUSES.has(last.status) || inStatusMs <= options.stuckAfterMs) continue;
     stuckCount.set(last.status, (stuckCount.get(last.status) ?? 0) + 1);
     const { span, error } = whereItStopped(index, orderId, traceIds, last);
+    const traceId = fullTraceId(span.traceId);
     stuck.push({
       orderId,
       status: last.status,
@@ -383,7 +394,21 @@ export function buildReport(spans: readonly ReportSpan[], options: ReportOptions
       service: span.service,
       operation: span.operation,
       error,
+      traceId,
       traceUrl: traceUrl(options.jaegerUiUrl, span.traceId),
+      logsUrl:
+        options.logsUrlTemplate === undefined
+          ? null
+          : buildLogsUrl(options.logsUrlTemplate, {
+              traceId,
+              orderId,
+              service: span.service,
+              // From the order's first span (a minute earlier, for clock skew) to the report's moment.
+              from: new Date(
+                orderSpans.reduce((min, s) => Math.min(min, s.startMs), Infinity) - LOGS_RANGE_MARGIN_MS,
+              ).toISOString(),
+              to: new Date(options.now).toISOString(),
+            }),
     });
   }
 

@@ -38,6 +38,7 @@ describe("parseReportArgs", () => {
       format: "table",
       pageSize: 1000,
     });
+    expect(options.logsUrlTemplate).toBeUndefined();
     expect(options.jaegerUrl.href).toBe("http://127.0.0.1:16686/");
   });
 
@@ -52,6 +53,8 @@ describe("parseReportArgs", () => {
       "--jaeger-ui-url",
       "https://tracing.internal.example/jaeger",
       "--page-size=200",
+      "--logs-url-template",
+      "https://logs.internal.example/?q=trace_id:{traceId}",
     ]);
     expect(options).toMatchObject({
       jaegerUiUrl: "https://tracing.internal.example/jaeger",
@@ -59,6 +62,7 @@ describe("parseReportArgs", () => {
       stuckAfterMs: 2 * 3_600_000,
       format: "json",
       pageSize: 200,
+      logsUrlTemplate: "https://logs.internal.example/?q=trace_id:{traceId}",
     });
   });
 
@@ -75,6 +79,14 @@ describe("parseReportArgs", () => {
     [["--jaeger-url", "http://j", "--color"], /unknown flag --color/],
     [["--jaeger-url", "http://j", "extra"], /unexpected argument "extra"/],
     [["--jaeger-url", "http://j", "--jaeger-url", "http://k"], /--jaeger-url: given twice/],
+    [
+      ["--jaeger-url", "http://j", "--logs-url-template", "https://l/?q={span}"],
+      /--logs-url-template: unknown placeholder \{span\}/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--logs-url-template", "https://l/?from={from}"],
+      /--logs-url-template: expected \{traceId\} or \{orderId\}/,
+    ],
   ])("refuses %j with a message naming the flag", (args, message) => {
     expect(() => parseReportArgs(args)).toThrow(message);
   });

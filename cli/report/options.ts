@@ -1,7 +1,8 @@
 import { DURATION_FORM, parseDuration } from "./duration";
+import { logsUrlTemplateProblem } from "./logs-link";
 
 export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m] [--format table|json]
-                           [--jaeger-ui-url URL] [--page-size 1000]
+                           [--jaeger-ui-url URL] [--logs-url-template TEMPLATE] [--page-size 1000]
 
 In which status orders get stuck and how long their processing takes, from Jaeger's query API.
 
@@ -10,6 +11,9 @@ In which status orders get stuck and how long their processing takes, from Jaege
   --stuck-after DUR     a non-terminal order in its status longer than this is stuck (default 30m)
   --format FORMAT       table (default) or json
   --jaeger-ui-url URL   base of the trace links (default: --jaeger-url)
+  --logs-url-template T each stuck order's link to its log lines: your log search's URL with
+                        {traceId}, {orderId}, {service}, {from}, {to} (filled URL-encoded; from/to
+                        ISO-8601), e.g. https://kibana.internal/app/discover#/?_a=(query:(query:'trace_id:{traceId}'))
   --page-size N         traces per query; a full page splits the time window (default 1000)
 
 Durations: 30m, 24h, 7d, 1h30m (units ms, s, m, h, d, w).`;
@@ -20,6 +24,7 @@ export type ReportFormat = (typeof FORMATS)[number];
 export interface ReportCommandOptions {
   jaegerUrl: URL;
   jaegerUiUrl: string;
+  logsUrlTemplate?: string;
   sinceMs: number;
   stuckAfterMs: number;
   format: ReportFormat;
@@ -34,7 +39,15 @@ export class UsageError extends Error {
   }
 }
 
-const FLAGS = ["jaeger-url", "jaeger-ui-url", "since", "stuck-after", "format", "page-size"] as const;
+const FLAGS = [
+  "jaeger-url",
+  "jaeger-ui-url",
+  "logs-url-template",
+  "since",
+  "stuck-after",
+  "format",
+  "page-size",
+] as const;
 type Flag = (typeof FLAGS)[number];
 
 export const DEFAULTS = { since: "24h", stuckAfter: "30m", format: "table", pageSize: 1000 } as const;
@@ -88,6 +101,10 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
   const uiText = values.get("jaeger-ui-url");
   const jaegerUiUrl = (uiText === undefined ? jaegerUrl : parseHttpUrl("jaeger-ui-url", uiText)).href;
 
+  const logsUrlTemplate = values.get("logs-url-template");
+  const templateProblem = logsUrlTemplate === undefined ? undefined : logsUrlTemplateProblem(logsUrlTemplate);
+  if (templateProblem !== undefined) throw new UsageError(`--logs-url-template: ${templateProblem}`);
+
   const format = values.get("format") ?? DEFAULTS.format;
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`);
@@ -101,6 +118,7 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
   return {
     jaegerUrl,
     jaegerUiUrl,
+    ...(logsUrlTemplate === undefined ? {} : { logsUrlTemplate }),
     sinceMs: duration("since", values.get("since") ?? DEFAULTS.since),
     stuckAfterMs: duration("stuck-after", values.get("stuck-after") ?? DEFAULTS.stuckAfter),
     format: format as ReportFormat,

@@ -6,6 +6,7 @@ import { freePort } from "../../sandbox/process";
 import { REPO, run } from "../../test/support/project";
 import type { ReportJson } from "./format";
 import { fetchWindow } from "./jaeger-client";
+import { fullTraceId } from "./logs-link";
 import { buildReport } from "./lifecycle";
 import {
   ERRORS,
@@ -118,7 +119,9 @@ describe("order-tracing report against Jaeger v2", () => {
         service: "mes",
         operation: OPERATIONS.consume,
         error: ERRORS.mesLogic,
+        traceId: fullTraceId(approvalTrace("ord-int-002")),
         traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-002")}`,
+        logsUrl: null,
       },
       {
         orderId: "ord-int-003",
@@ -127,7 +130,9 @@ describe("order-tracing report against Jaeger v2", () => {
         service: "crm",
         operation: OPERATIONS.publish,
         error: null,
+        traceId: fullTraceId(approvalTrace("ord-int-003")),
         traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-003")}`,
+        logsUrl: null,
       },
       {
         orderId: "ord-int-004",
@@ -136,7 +141,9 @@ describe("order-tracing report against Jaeger v2", () => {
         service: "mes",
         operation: OPERATIONS.getModel,
         error: ERRORS.s3Deleted,
+        traceId: fullTraceId(approvalTrace("ord-int-004")),
         traceUrl: `${jaeger.queryUrl}/trace/${approvalTrace("ord-int-004")}`,
+        logsUrl: null,
       },
     ]);
 
@@ -176,6 +183,23 @@ describe("order-tracing report against Jaeger v2", () => {
       const answer = await fetch(`${jaeger.queryUrl}/api/v3/traces/${traceId}`);
       expect(answer.status).toBe(200);
     }
+  });
+
+  it("links every stuck order to its log lines with --logs-url-template, and refuses a bad template", async () => {
+    const template = "https://logs.internal.example/search?q=trace_id:{traceId}&order={orderId}&from={from}&to={to}";
+    const result = await report("--format", "json", "--logs-url-template", template);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as ReportJson;
+    expect(json.stuck).toHaveLength(3);
+    for (const stuck of json.stuck) {
+      const url = new URL(stuck.logsUrl ?? "");
+      expect(url.searchParams.get("q")).toBe(`trace_id:${stuck.traceId}`);
+      expect(url.searchParams.get("order")).toBe(stuck.orderId);
+      expect(Date.parse(url.searchParams.get("from") ?? "")).toBeLessThan(Date.parse(stuck.since));
+    }
+    const bad = await report("--format", "json", "--logs-url-template", "https://logs.internal.example/?q={trace}");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--logs-url-template: unknown placeholder {trace}");
   });
 
   it("pages through the same data with tiny pages and gets the same answer", async () => {

@@ -21,7 +21,20 @@ describe("readReportConfig", () => {
       stuckAfter: "30m",
       image: "cli:1",
       jaegerUiUrl: undefined,
+      logsUrlTemplate: undefined,
     });
+  });
+
+  it("reads the logs URL template, and names what is wrong with one", () => {
+    const template = "https://logs.internal.example/search?q=order.id:{orderId}&from={from}&to={to}";
+    expect(read({ report: { enabled: true, image: "cli:1", logsUrlTemplate: template } }).config?.logsUrlTemplate).toBe(
+      template,
+    );
+    expect(
+      read({ report: { enabled: true, image: "cli:1", logsUrlTemplate: "https://logs/?q={trace}" } }).errors,
+    ).toEqual([
+      "order-tracing:report.logsUrlTemplate: unknown placeholder {trace}; known: {traceId}, {orderId}, {service}, {from}, {to}",
+    ]);
   });
 
   it("reads an enabled report (Pulumi passes scalars as text)", () => {
@@ -46,7 +59,7 @@ describe("readReportConfig", () => {
 
   it("requires the image when enabled", () => {
     expect(read({ report: { enabled: true } }).errors).toEqual([
-      'order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)',
+      "order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)",
     ]);
   });
 
@@ -63,7 +76,7 @@ describe("readReportConfig", () => {
       },
     });
     expect(errors).toEqual([
-      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl (is it a typo?)",
+      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl, logsUrlTemplate (is it a typo?)",
       'order-tracing:report.enabled: expected true or false, got string "yes"',
       'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "https://registry/cli"',
       expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),

@@ -1,4 +1,5 @@
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
+import { logsUrlTemplateProblem } from "../../cli/report/logs-link";
 import type { ConfigReader } from "./read";
 
 /**
@@ -16,11 +17,16 @@ export interface ReportConfig {
   image: string;
   /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: string;
+  /**
+   * The log search each stuck order links to, with `{traceId}`, `{orderId}`, `{service}`, `{from}`,
+   * `{to}` placeholders (cli/report/logs-link.ts); no logs links when absent.
+   */
+  logsUrlTemplate?: string;
 }
 
 export const REPORT_DEFAULTS = { schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" } as const;
 
-const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl"] as const;
+const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl", "logsUrlTemplate"] as const;
 
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 // One cron field: `*`, a number or range (names allowed for month and weekday), lists and steps.
@@ -67,7 +73,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     read.fail(
       "report.image",
       "missing: report.enabled is true, so set the image that runs the order-tracing command line " +
-        '(docs/report.md describes it)',
+        "(docs/report.md describes it)",
     );
   }
   const config = {
@@ -75,6 +81,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
     jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
+    logsUrlTemplate: read.string("report.logsUrlTemplate", undefined, logsUrlTemplateProblem),
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;
 }

@@ -23,6 +23,8 @@ export interface ReportCronJobParams {
   jaegerQueryUrl: string;
   /** Base of the trace links; the command defaults it to the query URL. */
   jaegerUiUrl?: string;
+  /** The logs link of each stuck order (`--logs-url-template`); none when absent. */
+  logsUrlTemplate?: string;
   since: string;
   stuckAfter: string;
   serviceAccountName: string;
@@ -31,7 +33,7 @@ export interface ReportCronJobParams {
 
 /** The arguments of `order-tracing report` as the CronJob runs it: JSON on stdout, for the logs. */
 export function reportArgs(
-  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "since" | "stuckAfter">,
+  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "logsUrlTemplate" | "since" | "stuckAfter">,
 ) {
   return [
     "report",
@@ -44,6 +46,7 @@ export function reportArgs(
     "--format",
     "json",
     ...(params.jaegerUiUrl ? ["--jaeger-ui-url", params.jaegerUiUrl] : []),
+    ...(params.logsUrlTemplate ? ["--logs-url-template", params.logsUrlTemplate] : []),
   ];
 }
 

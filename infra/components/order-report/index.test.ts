@@ -47,6 +47,13 @@ const policyNamed = (declared: MockedResource[], name: string) =>
   )?.inputs.spec;
 
 describe("OrderReportCronJob", () => {
+  it("passes the logs URL template to the command as it is", async () => {
+    const logsUrlTemplate = "https://logs.internal.example/search?q=trace_id:{traceId}&from={from}&to={to}";
+    const { spec } = await declare({ logsUrlTemplate });
+    const args = spec.jobTemplate.spec.template.spec.containers[0].args;
+    expect(args.slice(-2)).toEqual(["--logs-url-template", logsUrlTemplate]);
+  });
+
   it("runs the report as JSON on the schedule against Jaeger query, locked down", async () => {
     const { name, spec } = await declare({
       schedule: "*/15 * * * *",
@@ -75,6 +82,7 @@ describe("OrderReportCronJob", () => {
       "--jaeger-ui-url",
       "https://tracing.internal.example",
     ]);
+    expect(pod.containers[0].args).not.toContain("--logs-url-template");
     expect(pod.containers[0].securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
