@@ -14,6 +14,8 @@ import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/s
 import { SANDBOX_SERVICES, type SandboxEndpoints } from "../../cli/local/endpoints";
 import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
 import { LOG_CORRELATION_KEYS } from "../../instrumentation/src/log-correlation";
+import type { ReportJson } from "../../cli/report/format";
+import { REPO, run } from "../support/project";
 import { sandboxCli } from "../support/sandbox-cli";
 import {
   JaegerTraces,
@@ -225,6 +227,25 @@ describe("traces in Jaeger", () => {
     const accepted = mes.find((r) => r.msg === "order status changed");
     const crmOfAccepted = crm.find((r) => r.msg === "order status changed by MES");
     expect(crmOfAccepted?.[LOG_CORRELATION_KEYS.traceId]).toBe(accepted?.[LOG_CORRELATION_KEYS.traceId]);
+
+    // The report's row for the order names that trace and links to its logs.
+    const template = "https://logs.internal.example/search?q=trace_id:{traceId}&order={orderId}";
+    const report = await run(
+      process.execPath,
+      [
+        path.join(REPO, "bin", "order-tracing.js"),
+        "report",
+        "--jaeger-url",
+        endpoints.jaegerQuery,
+        "--since",
+        "1h",
+      ].concat(["--stuck-after", "1s", "--format", "json", "--logs-url-template", template]),
+      { cwd: REPO, timeoutMs: 120_000 },
+    );
+    expect(report.code, report.stderr).toBe(0);
+    const row = (JSON.parse(report.stdout) as ReportJson).stuck.find((s) => s.orderId === orderId);
+    expect(row).toMatchObject({ status: "ACCEPTED", service: "mes", traceId: failingTrace });
+    expect(row?.logsUrl).toBe(`https://logs.internal.example/search?q=trace_id:${failingTrace}&order=${orderId}`);
   });
 
   it("broker-loss: Jaeger shows the work order published by CRM and never consumed by MES", async () => {
