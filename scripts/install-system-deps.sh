@@ -7,12 +7,16 @@
 #   prometheus       promtool (tests the alerting rules) and a private Prometheus that scrapes
 #                    `order-tracing report --serve` in cli/report/prometheus.integration.test.ts; the
 #                    package's own system service is never started.
+#   openjdk-17-jdk-headless, maven
+#                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).
 set -euo pipefail
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { METRIC_NAMES } from "../../cli/report/metric-names";
 import { run } from "../../test/support/project";
+import { buildStuckOrdersDashboard, dashboardQueries } from "./dashboard";
 import { ALERTS, buildAlertRuleGroups, rulesFileYaml } from "./rules";
 
 /**
@@ -147,5 +148,20 @@ describe("alerting rules under promtool", () => {
     const test = await run(PROMTOOL, ["test", "rules", "wrong.test.yml"], { cwd: dir, timeoutMs: 60_000 });
     expect(test.code).not.toBe(0);
     expect(test.stdout + test.stderr).toMatch(new RegExp(ALERTS.stuck));
+  });
+});
+
+describe("the dashboard's queries", () => {
+  it("are valid PromQL (promtool check rules, Grafana's interval macros replaced)", async () => {
+    const exprs = dashboardQueries(buildStuckOrdersDashboard());
+    expect(exprs.length).toBeGreaterThan(10);
+    const rules = exprs.map((expr, i) => ({
+      record: `order_tracing:dashboard_query_${i + 1}`,
+      expr: expr.replaceAll("$__rate_interval", "5m").replaceAll("$__interval", "1m"),
+    }));
+    writeFileSync(path.join(dir, "dashboard.yml"), yaml.dump({ groups: [{ name: "dashboard", rules }] }));
+    const check = await run(PROMTOOL, ["check", "rules", "dashboard.yml"], { cwd: dir, timeoutMs: 60_000 });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain(`SUCCESS: ${exprs.length} rules found`);
   });
 });
