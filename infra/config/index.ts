@@ -7,6 +7,7 @@ import { readJaegerConfig, type JaegerConfig } from "./jaeger";
 import { ConfigReader } from "./read";
 import { readStorageConfig, type StorageConfig } from "./storage";
 import { readReportConfig, type ReportConfig } from "./report";
+import { readMonitoringConfig, type MonitoringConfig } from "./monitoring";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
@@ -42,8 +43,10 @@ export interface StackConfig {
   instrumentation: InstrumentationConfig;
   /** The internal ingress and OIDC proxy of the Jaeger UI; absent when not configured (fails closed). */
   access?: AccessConfig;
-  /** The scheduled `order-tracing report` CronJob; absent unless `report.enabled`. */
+  /** The scheduled `order-tracing report` CronJob and/or its exporter; absent unless `report.enabled`. */
   report?: ReportConfig;
+  /** Alerting rules and the Grafana dashboard on the exporter's metrics (docs/alerts.md); absent unless set. */
+  monitoring?: MonitoringConfig;
 }
 
 const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
@@ -102,6 +105,8 @@ export function parseStackConfig(
     access: readAccessConfig(read),
     report: readReportConfig(read),
   };
+  const monitoring = readMonitoringConfig(read, config.report);
+  if (monitoring) config.monitoring = monitoring;
 
   for (const key of read.unknownKeys()) {
     read.fail(key, `unknown key; known keys are listed in docs/configuration.md (is it a typo?)`);

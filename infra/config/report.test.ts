@@ -16,6 +16,7 @@ describe("readReportConfig", () => {
 
   it("takes the command's defaults when enabled", () => {
     expect(read({ report: { enabled: true, image: "cli:1" } }).config).toEqual({
+      cronJob: true,
       schedule: "*/15 * * * *",
       since: "24h",
       stuckAfter: "30m",
@@ -76,13 +77,47 @@ describe("readReportConfig", () => {
       },
     });
     expect(errors).toEqual([
-      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl, logsUrlTemplate (is it a typo?)",
+      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, cronJob, serve, schedule, since, stuckAfter, image, jaegerUiUrl, logsUrlTemplate, interval, scraperNamespace (is it a typo?)",
       'order-tracing:report.enabled: expected true or false, got string "yes"',
       'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "https://registry/cli"',
       expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),
       expect.stringMatching(/^order-tracing:report\.since: expected a duration like 30m, 24h or 7d .*got "1 day"$/),
       expect.stringMatching(/^order-tracing:report\.stuckAfter: expected a duration .*got "30"$/),
       'order-tracing:report.jaegerUiUrl: expected an http(s) URL such as https://tracing.internal.example, got "tracing.internal"',
+    ]);
+  });
+});
+
+describe("readReportConfig: the exporter (report.serve)", () => {
+  it("adds the exporter beside the CronJob, or instead of it", () => {
+    expect(read({ report: { enabled: true, image: "cli:1", serve: "true" } }).config).toMatchObject({
+      cronJob: true,
+      serve: { interval: "60s", scraperNamespace: "monitoring" },
+    });
+    const { config, errors } = read({
+      report: {
+        enabled: true,
+        image: "cli:1",
+        serve: true,
+        cronJob: "false",
+        interval: "30s",
+        scraperNamespace: "prom",
+      },
+    });
+    expect(errors).toEqual([]);
+    expect(config).toMatchObject({ cronJob: false, serve: { interval: "30s", scraperNamespace: "prom" } });
+    expect(read({ report: { enabled: true, image: "cli:1" } }).config?.serve).toBeUndefined();
+  });
+
+  it("names the wrong exporter settings and the fix", () => {
+    expect(
+      read({
+        report: { enabled: true, image: "cli:1", cronJob: false, interval: "often", scraperNamespace: "Prom NS" },
+      }).errors,
+    ).toEqual([
+      expect.stringMatching(/^order-tracing:report\.interval: expected a duration .*got "often"$/),
+      expect.stringMatching(/^order-tracing:report\.scraperNamespace: expected a DNS-1123 label .*got "Prom NS"$/),
+      "order-tracing:report.cronJob: false and report.serve is false too, so nothing would run; set report.serve: true (the exporter) or report.cronJob: true, or report.enabled: false",
     ]);
   });
 });

@@ -1,13 +1,20 @@
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import { logsUrlTemplateProblem } from "../../cli/report/logs-link";
+import { dnsLabel } from "./index";
 import type { ConfigReader } from "./read";
 
 /**
- * `order-tracing:report`: the in-cluster CronJob that runs `order-tracing report --format json` on
- * a schedule and logs the JSON, so log-based alerting can pick up stuck orders. Off by default:
- * the config is present only when `report.enabled` is true.
+ * `order-tracing:report`: the report in the cluster. A CronJob that runs `order-tracing report
+ * --format json` on a schedule and logs the JSON (`report.cronJob`, on by default), and/or a
+ * Deployment that runs `order-tracing report --serve` (`report.serve`): Prometheus metrics and the
+ * stuck-orders page (docs/alerts.md). Off by default: the config is present only when
+ * `report.enabled` is true.
  */
 export interface ReportConfig {
+  /** Run the scheduled CronJob. */
+  cronJob: boolean;
+  /** Run the exporter Deployment; absent when `report.serve` is false. */
+  serve?: ReportServeConfig;
   /** Cron schedule of the CronJob (five fields, or a macro such as @hourly). */
   schedule: string;
   /** The report's window and stuck threshold, in the command's duration form (30m, 24h, 7d). */
@@ -24,9 +31,34 @@ export interface ReportConfig {
   logsUrlTemplate?: string;
 }
 
-export const REPORT_DEFAULTS = { schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" } as const;
+export interface ReportServeConfig {
+  /** Time between the exporter's reads of Jaeger, in the command's duration form. */
+  interval: string;
+  /** The namespace of the Prometheus that scrapes it: its NetworkPolicy admits that namespace only. */
+  scraperNamespace: string;
+}
 
-const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl", "logsUrlTemplate"] as const;
+export const REPORT_DEFAULTS = {
+  schedule: "*/15 * * * *",
+  since: "24h",
+  stuckAfter: "30m",
+  interval: "60s",
+  scraperNamespace: "monitoring",
+} as const;
+
+const FIELDS = [
+  "enabled",
+  "cronJob",
+  "serve",
+  "schedule",
+  "since",
+  "stuckAfter",
+  "image",
+  "jaegerUiUrl",
+  "logsUrlTemplate",
+  "interval",
+  "scraperNamespace",
+] as const;
 
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 // One cron field: `*`, a number or range (names allowed for month and weekday), lists and steps.
@@ -76,7 +108,22 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
         "(docs/report.md describes it)",
     );
   }
+  const cronJob = read.boolean("report.cronJob", true);
+  const serve = read.boolean("report.serve", false);
+  const serveConfig: ReportServeConfig = {
+    interval: read.string("report.interval", REPORT_DEFAULTS.interval, duration),
+    scraperNamespace: read.string("report.scraperNamespace", REPORT_DEFAULTS.scraperNamespace, dnsLabel),
+  };
+  if (enabled && !cronJob && !serve) {
+    read.fail(
+      "report.cronJob",
+      "false and report.serve is false too, so nothing would run; set report.serve: true (the exporter) or " +
+        "report.cronJob: true, or report.enabled: false",
+    );
+  }
   const config = {
+    cronJob,
+    ...(serve ? { serve: serveConfig } : {}),
     schedule: read.string("report.schedule", REPORT_DEFAULTS.schedule, cronSchedule),
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
