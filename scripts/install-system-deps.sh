@@ -4,11 +4,14 @@
 #                    on loopback; the package's own system service is never started).
 #   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
 #                    a private etcd on loopback per test; the package's own service is never started).
+#   chromium         the headless browser of the report page's test (cli/report/page.integration.test.ts,
+#                    driven by playwright-core through test/support/chromium.ts; no browser download).
 set -euo pipefail
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

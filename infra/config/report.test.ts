@@ -21,6 +21,7 @@ describe("readReportConfig", () => {
       stuckAfter: "30m",
       image: "cli:1",
       jaegerUiUrl: undefined,
+      statusOwners: {},
     });
   });
 
@@ -46,7 +47,7 @@ describe("readReportConfig", () => {
 
   it("requires the image when enabled", () => {
     expect(read({ report: { enabled: true } }).errors).toEqual([
-      'order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)',
+      "order-tracing:report.image: missing: report.enabled is true, so set the image that runs the order-tracing command line (docs/report.md describes it)",
     ]);
   });
 
@@ -63,13 +64,42 @@ describe("readReportConfig", () => {
       },
     });
     expect(errors).toEqual([
-      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl (is it a typo?)",
+      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, schedule, since, stuckAfter, image, jaegerUiUrl, statusOwners (is it a typo?)",
       'order-tracing:report.enabled: expected true or false, got string "yes"',
       'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing-cli:0.1.0, got "https://registry/cli"',
       expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),
       expect.stringMatching(/^order-tracing:report\.since: expected a duration like 30m, 24h or 7d .*got "1 day"$/),
       expect.stringMatching(/^order-tracing:report\.stuckAfter: expected a duration .*got "30"$/),
       'order-tracing:report.jaegerUiUrl: expected an http(s) URL such as https://tracing.internal.example, got "tracing.internal"',
+    ]);
+  });
+});
+
+describe("report.statusOwners", () => {
+  it("names the service that owns a status another service records", () => {
+    const { config, errors } = read({
+      report: { enabled: true, image: "cli:1", statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } },
+    });
+    expect(errors).toEqual([]);
+    expect(config?.statusOwners).toEqual({ ACCEPTED: "mes", IN_PRODUCTION: "mes" });
+  });
+
+  it("names each wrong pair and the expected form", () => {
+    const { errors } = read({
+      report: {
+        enabled: true,
+        image: "cli:1",
+        statusOwners: { "IN PRODUCTION": "mes", ACCEPTED: "m e s", SHIPPED: 3 },
+      },
+    });
+    expect(errors).toEqual([
+      'order-tracing:report.statusOwners.IN PRODUCTION: "IN PRODUCTION" is not a status (letters, digits, _ or -); expected STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes',
+      'order-tracing:report.statusOwners.ACCEPTED: "m e s" is not a service name (no spaces, commas or =); expected STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes',
+      "order-tracing:report.statusOwners.SHIPPED: expected a string, got number 3",
+      expect.stringMatching(/^order-tracing:report\.statusOwners\.SHIPPED: expected a service name/),
+    ]);
+    expect(read({ report: { statusOwners: "ACCEPTED=mes" } }).errors).toEqual([
+      'order-tracing:report.statusOwners: expected an object, got string "ACCEPTED=mes"',
     ]);
   });
 });

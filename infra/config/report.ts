@@ -1,4 +1,5 @@
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
+import { STATUS_OWNERS_FORM, statusOwnerProblem } from "../../cli/report/options";
 import type { ConfigReader } from "./read";
 
 /**
@@ -16,11 +17,16 @@ export interface ReportConfig {
   image: string;
   /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: string;
+  /**
+   * Per status, the service that owns it where another service records it on the owner's behalf
+   * (`{ ACCEPTED: mes }` when CRM records a JVM MES's statuses): `--status-owners`.
+   */
+  statusOwners: Record<string, string>;
 }
 
 export const REPORT_DEFAULTS = { schedule: "*/15 * * * *", since: "24h", stuckAfter: "30m" } as const;
 
-const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl"] as const;
+const FIELDS = ["enabled", "schedule", "since", "stuckAfter", "image", "jaegerUiUrl", "statusOwners"] as const;
 
 const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 // One cron field: `*`, a number or range (names allowed for month and weekday), lists and steps.
@@ -54,6 +60,23 @@ function httpUrl(value: string): string | undefined {
   return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
 }
 
+/** `report.statusOwners`: an object of STATUS: service, each pair checked as the command checks it. */
+function readStatusOwners(read: ConfigReader): Record<string, string> {
+  const owners: Record<string, string> = {};
+  for (const status of read.fieldsOf("report.statusOwners") ?? []) {
+    const key = `report.statusOwners.${status}`;
+    const service = read.string(key);
+    if (service === undefined) {
+      read.fail(key, `expected a service name, such as mes (${STATUS_OWNERS_FORM})`);
+      continue;
+    }
+    const problem = statusOwnerProblem(status, service);
+    if (problem) read.fail(key, `${problem}; expected ${STATUS_OWNERS_FORM}`);
+    else owners[status] = service;
+  }
+  return owners;
+}
+
 /** Reads and checks every `report.*` key, enabled or not; returns the config only when enabled. */
 export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
   for (const field of read.fieldsOf("report") ?? []) {
@@ -67,7 +90,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     read.fail(
       "report.image",
       "missing: report.enabled is true, so set the image that runs the order-tracing command line " +
-        '(docs/report.md describes it)',
+        "(docs/report.md describes it)",
     );
   }
   const config = {
@@ -75,6 +98,7 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
     jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
+    statusOwners: readStatusOwners(read),
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;
 }

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { statusOwnersArg } from "../../../cli/report/options";
 import { CLUSTER_DNS_PEER, PORTS } from "../../topology";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
@@ -25,13 +26,15 @@ export interface ReportCronJobParams {
   jaegerUiUrl?: string;
   since: string;
   stuckAfter: string;
+  /** Per status, the service that owns it (`--status-owners`); empty: the recorder owns it. */
+  statusOwners?: Readonly<Record<string, string>>;
   serviceAccountName: string;
   podLabels: Record<string, string>;
 }
 
 /** The arguments of `order-tracing report` as the CronJob runs it: JSON on stdout, for the logs. */
 export function reportArgs(
-  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "since" | "stuckAfter">,
+  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "since" | "stuckAfter" | "statusOwners">,
 ) {
   return [
     "report",
@@ -44,6 +47,9 @@ export function reportArgs(
     "--format",
     "json",
     ...(params.jaegerUiUrl ? ["--jaeger-ui-url", params.jaegerUiUrl] : []),
+    ...(params.statusOwners && Object.keys(params.statusOwners).length > 0
+      ? ["--status-owners", statusOwnersArg(params.statusOwners)]
+      : []),
   ];
 }
 
