@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "./duration";
-import { parseReportArgs } from "./options";
+import { parseReportArgs, statusOwnersArg } from "./options";
 
 describe("parseDuration", () => {
   it("reads the forms people type", () => {
@@ -66,6 +66,26 @@ describe("parseReportArgs", () => {
     });
   });
 
+  it("reads the output file and the status owners", () => {
+    const options = parseReportArgs([
+      "--jaeger-url",
+      "http://j",
+      "--format",
+      "html",
+      "--output",
+      "report.html",
+      "--status-owners",
+      "ACCEPTED=mes, IN_PRODUCTION=mes",
+    ]);
+    expect(options).toMatchObject({
+      format: "html",
+      output: "report.html",
+      statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" },
+    });
+    expect(statusOwnersArg(options.statusOwners)).toBe("ACCEPTED=mes,IN_PRODUCTION=mes");
+    expect(parseReportArgs(["--jaeger-url", "http://j"]).statusOwners).toEqual({});
+  });
+
   it.each([
     [[], /--jaeger-url: required/],
     [["--jaeger-url", "localhost:16686"], /--jaeger-url: expected an http:\/\/ or https:\/\/ URL/],
@@ -73,7 +93,20 @@ describe("parseReportArgs", () => {
     [["--jaeger-url", "http://j:16686/?x=1"], /without query or fragment/],
     [["--jaeger-url", "http://j", "--since", "yesterday"], /--since: expected a duration like 30m, 24h or 7d/],
     [["--jaeger-url", "http://j", "--stuck-after", "0m"], /--stuck-after: expected a duration/],
-    [["--jaeger-url", "http://j", "--format", "yaml"], /--format: expected one of table, json, got "yaml"/],
+    [["--jaeger-url", "http://j", "--format", "yaml"], /--format: expected one of table, json, html, got "yaml"/],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "ACCEPTED"],
+      /--status-owners: "ACCEPTED" is not STATUS=SERVICE; expected/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "ACCEPTED=mes,ACCEPTED=crm"],
+      /--status-owners: ACCEPTED is given twice/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "IN PRODUCTION=mes"],
+      /--status-owners: "IN PRODUCTION" is not a status/,
+    ],
+    [["--jaeger-url", "http://j", "--output", " "], /--output: expected a file name/],
     [["--jaeger-url", "http://j", "--page-size", "0"], /--page-size: expected an integer from 1 to 100000/],
     [["--jaeger-url", "http://j", "--since"], /--since: missing value/],
     [["--jaeger-url", "http://j", "--color"], /unknown flag --color/],

@@ -1,7 +1,8 @@
 import { DURATION_FORM, parseDuration } from "./duration";
 import { logsUrlTemplateProblem } from "./logs-link";
 
-export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m] [--format table|json]
+export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m]
+                           [--format table|json|html] [--output FILE] [--status-owners STATUS=SERVICE,...]
                            [--jaeger-ui-url URL] [--logs-url-template TEMPLATE] [--page-size 1000]
        order-tracing report --jaeger-url URL --serve [--listen HOST:PORT] [--interval 60s] [--since 24h] ...
 
@@ -10,7 +11,10 @@ In which status orders get stuck and how long their processing takes, from Jaege
   --jaeger-url URL      Jaeger query HTTP endpoint (the UI's address, e.g. http://localhost:16686)
   --since DURATION      window to read, ending now (default 24h)
   --stuck-after DUR     a non-terminal order in its status longer than this is stuck (default 30m)
-  --format FORMAT       table (default) or json
+  --format FORMAT       table (default), json, or html (one self-contained page)
+  --output FILE         write the report to FILE instead of stdout
+  --status-owners LIST  the service that owns a status another service records for it, e.g.
+                        ACCEPTED=mes,IN_PRODUCTION=mes (default: the service that recorded it)
   --jaeger-ui-url URL   base of the trace links (default: --jaeger-url)
   --logs-url-template T each stuck order's link to its log lines: your log search's URL with
                         {traceId}, {orderId}, {service}, {from}, {to} (filled URL-encoded; from/to
@@ -23,7 +27,7 @@ In which status orders get stuck and how long their processing takes, from Jaege
 
 Durations: 30m, 24h, 7d, 1h30m (units ms, s, m, h, d, w).`;
 
-export const FORMATS = ["table", "json"] as const;
+export const FORMATS = ["table", "json", "html"] as const;
 export type ReportFormat = (typeof FORMATS)[number];
 
 export interface ReportCommandOptions {
@@ -33,6 +37,10 @@ export interface ReportCommandOptions {
   sinceMs: number;
   stuckAfterMs: number;
   format: ReportFormat;
+  /** Where the report goes; stdout when absent. */
+  output?: string;
+  /** Per status, the service that owns it (lifecycle.ts ReportOptions.statusOwners). */
+  statusOwners: Record<string, string>;
   pageSize: number;
   /** `--serve`: the exporter's address and read interval; absent for a one-shot report. */
   serve?: { host: string; port: number; intervalMs: number };
@@ -53,6 +61,8 @@ const FLAGS = [
   "since",
   "stuck-after",
   "format",
+  "output",
+  "status-owners",
   "page-size",
   "serve",
   "listen",
@@ -96,6 +106,43 @@ export function parseHttpUrl(flag: string, value: string): URL {
     throw new UsageError(`--${flag}: expected a base URL without query or fragment, got "${value}"`);
   }
   return url;
+}
+
+/** A status as the order contract writes it (`ACCEPTED`, `IN_PRODUCTION`). */
+const STATUS_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** A service.name: no spaces, commas or `=` (they separate the list). */
+const SERVICE_NAME = /^[^\s,=]+$/;
+
+export const STATUS_OWNERS_FORM = "STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes";
+
+/** Why a status owner pair is wrong, or undefined when it is right (the stack config checks with this too). */
+export function statusOwnerProblem(status: string, service: string): string | undefined {
+  if (!STATUS_WORD.test(status)) return `"${status}" is not a status (letters, digits, _ or -)`;
+  if (!SERVICE_NAME.test(service)) return `"${service}" is not a service name (no spaces, commas or =)`;
+  return undefined;
+}
+
+/** `ACCEPTED=mes,IN_PRODUCTION=mes` as a record; throws UsageError naming the wrong pair. */
+export function parseStatusOwners(text: string): Record<string, string> {
+  const owners: Record<string, string> = {};
+  for (const pair of text.split(",").map((p) => p.trim())) {
+    const [status, service, extra] = pair.split("=").map((p) => p.trim());
+    const problem =
+      service === undefined || extra !== undefined
+        ? `"${pair}" is not STATUS=SERVICE`
+        : (statusOwnerProblem(status, service) ??
+          (Object.hasOwn(owners, status) ? `${status} is given twice` : undefined));
+    if (problem) throw new UsageError(`--status-owners: ${problem}; expected ${STATUS_OWNERS_FORM}`);
+    owners[status] = service;
+  }
+  return owners;
+}
+
+/** The `--status-owners` value of a record (the CronJob passes the stack config this way). */
+export function statusOwnersArg(owners: Readonly<Record<string, string>>): string {
+  return Object.entries(owners)
+    .map(([status, service]) => `${status}=${service}`)
+    .join(",");
 }
 
 function duration(flag: Flag, value: string): number {
@@ -160,6 +207,9 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
         intervalMs: duration("interval", values.get("interval") ?? DEFAULTS.interval),
       }
     : undefined;
+  const output = values.get("output");
+  if (output !== undefined && output.trim() === "") throw new UsageError("--output: expected a file name");
+  const ownersText = values.get("status-owners");
 
   return {
     jaegerUrl,
@@ -168,6 +218,8 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
     sinceMs: duration("since", values.get("since") ?? DEFAULTS.since),
     stuckAfterMs: duration("stuck-after", values.get("stuck-after") ?? DEFAULTS.stuckAfter),
     format: format as ReportFormat,
+    output,
+    statusOwners: ownersText === undefined ? {} : parseStatusOwners(ownersText),
     pageSize,
     ...(serve ? { serve } : {}),
   };

@@ -54,6 +54,13 @@ describe("OrderReportCronJob", () => {
     expect(args.slice(-2)).toEqual(["--logs-url-template", logsUrlTemplate]);
   });
 
+  it("passes the status owners of the stack config to the report", async () => {
+    const { spec } = await declare({ statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } });
+    const args = spec.jobTemplate.spec.template.spec.containers[0].args as string[];
+    expect(args.slice(-2)).toEqual(["--status-owners", "ACCEPTED=mes,IN_PRODUCTION=mes"]);
+    expect((await declare()).spec.jobTemplate.spec.template.spec.containers[0].args).not.toContain("--status-owners");
+  });
+
   it("runs the report as JSON on the schedule against Jaeger query, locked down", async () => {
     const { name, spec } = await declare({
       schedule: "*/15 * * * *",

@@ -12,6 +12,8 @@ export interface OrderReportCronJobArgs {
   image: string;
   since: string;
   stuckAfter: string;
+  /** Per status, the service that owns it where another records it (`--status-owners`). */
+  statusOwners?: Readonly<Record<string, string>>;
   /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: pulumi.Input<string | undefined>;
   /** The logs link of each stuck order, with placeholders (docs/report.md "Links to the logs"). */
@@ -63,6 +65,7 @@ export class OrderReportCronJob extends pulumi.ComponentResource {
               logsUrlTemplate: args.logsUrlTemplate,
               since: args.since,
               stuckAfter: args.stuckAfter,
+              statusOwners: args.statusOwners,
               serviceAccountName,
               podLabels: labels,
             }),
