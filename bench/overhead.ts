@@ -1,9 +1,13 @@
-// Instrumentation overhead of the reference Shop API, three variants under the same load, alternated
+// Instrumentation overhead of the reference Shop API, four variants under the same load, alternated
 // round by round so any drift of the machine falls on all of them alike:
 //   plain        node dist/shop.js
 //   instrumented the environment the injection sets (bundle through --require, batch OTLP gRPC export)
 //                with our collector running the dev stack's generated config, exporting to Jaeger
 //   unreachable  the same instrumentation with nothing listening at the collector's address
+//   uncorrelated instrumented with log correlation switched off (ORDER_TRACING_LOG_CORRELATION=false):
+//                POST /orders logs one line through pino ("order created"), GET /orders/:id none, so
+//                instrumented vs uncorrelated on POST is the cost of log correlation on a request that
+//                logs one line, and on GET the control (no line, no difference expected)
 // Two loads per endpoint (GET /orders/:id, and POST /orders with its S3 PutObject to gofakes3 and its
 // CRM call to a stub CRM, bench/support/crm-stub.ts), both with autocannon:
 //   saturation   as many requests as 10 connections get served: throughput and CPU per request
@@ -19,6 +23,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { readDevStack } from "../cli/local/pipeline";
+import { ORDER_TRACING_ENV } from "../instrumentation/src/env";
 import { freePort, LOOPBACK, type ManagedProcess } from "../sandbox/process";
 import { cpuLayout, pinTo } from "./support/cpu";
 import { cpuSeconds, median, percentile, round, sleep } from "../test/support/measure";
@@ -48,7 +53,7 @@ const FIXED_RATE_SHARE = 0.25;
 /** Orders created before the GET runs; GET cycles through them. */
 const GET_ORDERS = 20;
 
-const VARIANTS = ["plain", "instrumented", "unreachable"] as const;
+const VARIANTS = ["plain", "instrumented", "unreachable", "uncorrelated"] as const;
 type Variant = (typeof VARIANTS)[number];
 const ENDPOINTS = ["GET /orders/:id", "POST /orders"] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -142,11 +147,19 @@ async function main(): Promise<void> {
       plain: undefined,
       instrumented: collector.otlpGrpc,
       unreachable: nobodyListening,
+      uncorrelated: collector.otlpGrpc,
+    };
+    const instrumentationEnvOf: Partial<Record<Variant, Record<string, string>>> = {
+      uncorrelated: { [ORDER_TRACING_ENV.logCorrelation]: "false" },
     };
 
     /** Runs `measure` against a fresh Shop of the variant, on its own core. */
     const withShop = async <T>(variant: Variant, measure: (shop: ManagedProcess, url: string) => Promise<T>) => {
-      const { shop, url } = await backends.startShop(`shop-${variant}`, otlpEndpointOf[variant]);
+      const { shop, url } = await backends.startShop(
+        `shop-${variant}`,
+        otlpEndpointOf[variant],
+        instrumentationEnvOf[variant],
+      );
       try {
         if (cpus) pinTo(shop.pid, cpus.measured);
         return await measure(shop, url);
@@ -231,7 +244,7 @@ async function main(): Promise<void> {
       }
       const plain = medians[loadKind][endpoint].plain;
       ratios[loadKind][endpoint] = {};
-      for (const variant of ["instrumented", "unreachable"] as const) {
+      for (const variant of ["instrumented", "unreachable", "uncorrelated"] as const) {
         const m = medians[loadKind][endpoint][variant];
         const r = {
           throughput: round(m.requestsPerSecond / plain.requestsPerSecond, 3),
@@ -251,6 +264,21 @@ async function main(): Promise<void> {
             `CPU ${m.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs/request (×${r.cpuPerRequest})`,
         ]);
       }
+      // Log correlation alone: the same instrumentation with and without it.
+      const on = medians[loadKind][endpoint].instrumented;
+      const off = medians[loadKind][endpoint].uncorrelated;
+      const logCorrelation = {
+        cpuPerRequest: round(on.cpuUsPerRequest / off.cpuUsPerRequest, 3),
+        addedP50Ms: round(on.p50Ms - off.p50Ms, 3),
+        addedP99Ms: round(on.p99Ms - off.p99Ms, 3),
+      };
+      ratios[loadKind][endpoint]["log correlation"] = logCorrelation;
+      headline.push([
+        `${endpoint} (${LOG_LINES[endpoint]}), ${loadKind}, log correlation on vs off`,
+        `${on.requestsPerSecond} vs ${off.requestsPerSecond} req/s; p99 ${on.p99Ms} vs ${off.p99Ms} ms ` +
+          `(${signed(logCorrelation.addedP99Ms)} ms); CPU ${on.cpuUsPerRequest} vs ${off.cpuUsPerRequest} µs/request ` +
+          `(×${logCorrelation.cpuPerRequest})`,
+      ]);
     }
   }
 
@@ -268,7 +296,7 @@ async function main(): Promise<void> {
     medians: { ...medians, ratios, fixedRates },
     headline,
     notes: [
-      `${ROUNDS} rounds × 3 variants (order rotated each round) × 2 endpoints × 2 loads; before each endpoint a ` +
+      `${ROUNDS} rounds × ${VARIANTS.length} variants (order rotated each round) × 2 endpoints × 2 loads; before each endpoint a ` +
         `${WARMUP_S} s warm-up, then each load ${DURATION_S} s; autocannon with ${CONNECTIONS} connections in the ` +
         "benchmark's own process",
       `fixed rate: ${FIXED_RATE_SHARE * 100}% of the plain Shop's saturation throughput, measured once before the ` +
@@ -283,12 +311,17 @@ async function main(): Promise<void> {
       "instrumented: the env the injection sets (localServiceEnv, as the sandbox), the bundle's batch span " +
         "processor exporting OTLP gRPC to our collector (dev stack's generated config) → Jaeger v2 (memory)",
       "unreachable: the same, with the OTLP endpoint a loopback port nobody listens on",
+      `uncorrelated: instrumented with ${ORDER_TRACING_ENV.logCorrelation}=false; log correlation on vs off ` +
+        `compares instrumented with it (POST /orders logs one pino line per request, GET /orders/:id none)`,
       "CPU per request: utime+stime of the Shop process over the measured run / requests served",
       "goal (issue 9): ≤ 5% throughput loss and ≤ 1 ms added p99 on GET; published anchor: an Express benchmark " +
         "with the Node SDK and a simple (unbatched) span processor lost 47% of its throughput",
     ],
   });
 }
+
+/** What each endpoint of the reference Shop logs per request (examples/order-system/src/shop/app.ts). */
+const LOG_LINES: Record<Endpoint, string> = { "GET /orders/:id": "logs no line", "POST /orders": "logs one line" };
 
 const round1 = (value: number): number => round(value, 1);
 const signed = (value: number): string => (value >= 0 ? `+${value}` : String(value));

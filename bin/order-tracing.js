@@ -5,12 +5,5 @@ require("ts-node").register({
   transpileOnly: true,
   project: require("node:path").join(__dirname, "..", "tsconfig.json"),
 });
-require("../cli/main")
-  .main(process.argv.slice(2))
-  .then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(`order-tracing: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+// It exits only once its output is flushed (cli/report/output.ts).
+require("../cli/main").runAndExit(process.argv.slice(2));

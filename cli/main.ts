@@ -1,5 +1,6 @@
 // Entry of the `order-tracing` command line: dispatches to one module per command.
 // Each command module exports `run(args): Promise<number>` (the exit code) and `usage`.
+import { exitWhenFlushed, printOut } from "./report/output";
 
 import type { Command } from "./command";
 
@@ -42,7 +43,7 @@ export function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === "--help" || name === "-h") {
-    console.log(usage());
+    printOut(usage());
     return name ? 0 : 2;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -52,8 +53,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await entry.load();
   if (args[0] === "--help" || args[0] === "-h") {
-    console.log(command.usage);
+    printOut(command.usage);
     return 0;
   }
   return command.run(args);
+}
+
+/**
+ * Runs the command line and ends the process with its exit code once stdout and stderr have taken
+ * all output (cli/report/output.ts says why): bin/order-tracing.js calls this.
+ */
+export async function runAndExit(argv: string[]): Promise<never> {
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (error) {
+    console.error(`order-tracing: ${error instanceof Error ? error.message : String(error)}`);
+    code = 1;
+  }
+  return exitWhenFlushed(code);
 }

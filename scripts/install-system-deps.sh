@@ -9,6 +9,8 @@
 #                    package's own system service is never started.
 #   openjdk-17-jdk-headless, maven
 #                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).
+#   chromium         the headless browser of the report page's test (cli/report/page.integration.test.ts,
+#                    driven by playwright-core through test/support/chromium.ts; no browser download).
 set -euo pipefail
 
 missing=()
@@ -21,6 +23,7 @@ command -v mvn >/dev/null || missing+=(maven)
 [ -x /usr/bin/skopeo ] || missing+=(skopeo)
 [ -x /usr/sbin/runc ] || missing+=(runc)
 [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

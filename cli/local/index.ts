@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import * as path from "node:path";
 import type { Command } from "../command";
 import { stopPid } from "../../sandbox/process";
+import { printOut } from "../report/output";
 import { controlClient } from "./control";
 import { MES_VARIANTS, endpointsJson, isMesVariant, type MesVariant, type SandboxEndpoints } from "./endpoints";
 import { DEFAULT_SANDBOX_DIR, REPO, checkPrerequisites } from "./paths";
@@ -197,14 +198,14 @@ async function scenario(options: Options): Promise<number> {
     progress: (line) => console.error(`  ${line}`),
   });
   if (options.json) {
-    console.log(
+    printOut(
       JSON.stringify({
         ...result,
         orders: result.orders.map((order) => ({ ...order, traces: tracesLink(endpoints.jaegerQuery, order.orderId) })),
       }),
     );
   } else {
-    console.log(scenarioTable(result, endpoints));
+    printOut(scenarioTable(result, endpoints));
   }
   return result.ok ? 0 : 1;
 }
@@ -232,10 +233,10 @@ function scenarioTable(result: ScenarioResult, endpoints: SandboxEndpoints): str
 
 function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void {
   if (json) {
-    console.log(endpointsJson(endpoints));
+    printOut(endpointsJson(endpoints));
     return;
   }
-  console.log(
+  printOut(
     [
       "the sandbox is running:",
       `  Shop API       ${endpoints.shop}`,

@@ -1,12 +1,15 @@
+import { writeFileSync } from "node:fs";
 import { reportJson, reportTable } from "./format";
 import { fetchWindow, JaegerQueryError } from "./jaeger-client";
 import { buildReport } from "./lifecycle";
 import { parseReportArgs, REPORT_USAGE, UsageError } from "./options";
+import { printOut } from "./output";
+import { renderReportPage } from "./page";
 import { progressReporter } from "./progress";
 
 async function run(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(REPORT_USAGE);
+    printOut(REPORT_USAGE);
     return 0;
   }
   let options;
@@ -55,6 +58,8 @@ async function run(args: string[]): Promise<number> {
     now: endMs,
     stuckAfterMs: options.stuckAfterMs,
     jaegerUiUrl: options.jaegerUiUrl,
+    logsUrlTemplate: options.logsUrlTemplate,
+    statusOwners: options.statusOwners,
   });
   if (report.orders === 0) {
     console.error(
@@ -64,11 +69,24 @@ async function run(args: string[]): Promise<number> {
     );
     return 1;
   }
-  console.log(
-    options.format === "json"
-      ? JSON.stringify(reportJson(report), null, 2)
-      : reportTable(report, { startMs, endMs, stuckAfterMs: options.stuckAfterMs }),
-  );
+  const context = { startMs, endMs, stuckAfterMs: options.stuckAfterMs, statusOwners: options.statusOwners };
+  const text =
+    options.format === "table"
+      ? reportTable(report, context)
+      : options.format === "json"
+        ? JSON.stringify(reportJson(report, context), null, 2)
+        : renderReportPage(reportJson(report, context));
+  if (options.output === undefined) {
+    printOut(text);
+    return 0;
+  }
+  try {
+    writeFileSync(options.output, `${text}\n`);
+  } catch (error) {
+    console.error(`order-tracing report: --output: cannot write ${options.output}: ${(error as Error).message}`);
+    return 1;
+  }
+  console.error(`order-tracing report: wrote the ${options.format} report to ${options.output}`);
   return 0;
 }
 

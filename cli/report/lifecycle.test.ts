@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, orderTransitions, percentile, type ReportOptions } from "./lifecycle";
+import {
+  buildReport,
+  distribution,
+  errorText,
+  operationName,
+  orderTransitions,
+  percentile,
+  type ReportOptions,
+} from "./lifecycle";
 import { STATUS_CHANGE_SPAN } from "./order-contract";
 import type { ReportSpan } from "./spans";
 import { ERRORS, OPERATIONS, syntheticOrderSpans } from "./testing/synthetic-orders";
@@ -186,20 +194,25 @@ describe("buildReport", () => {
       since: new Date(T0 + step + 20).toISOString(),
       service: "mes",
       operation: OPERATIONS.consume,
+      reason: "failed",
       error: ERRORS.mesLogic,
+      traceEnd: { service: "mes", operation: OPERATIONS.consume },
     });
     expect(stuck["ord-broker"]).toMatchObject({
       status: "SENT_TO_MES",
       service: "crm",
       operation: OPERATIONS.publish,
+      reason: "recorded-status",
       error: null,
+      traceEnd: { service: "crm", operation: OPERATIONS.publish },
     });
     // The innermost failure names the cause (the S3 read), not the consumer that failed because of it.
     expect(stuck["ord-s3"]).toMatchObject({
       status: "SENT_TO_MES",
       service: "mes",
       operation: OPERATIONS.getModel,
-      error: ERRORS.s3Deleted,
+      reason: "failed",
+      error: ERRORS.s3DeletedText,
     });
     const approvalTrace = spans.find((s) => s.orderId === "ord-logic" && s.status === "SENT_TO_MES")!.traceId;
     expect(stuck["ord-logic"].traceUrl).toBe(`https://jaeger.internal.example/trace/${approvalTrace}`);
@@ -342,7 +355,15 @@ describe("buildReport", () => {
       parentSpanId: publish.spanId,
     });
     const report = buildReport([consume, publish, change, root], options(T0 + 60 * MINUTE));
-    expect(report.stuck).toMatchObject([{ service: "mes", operation: "process" }]);
+    // Nothing failed: CRM recorded SENT_TO_MES, so it holds the order; the trace ends in MES.
+    expect(report.stuck).toMatchObject([
+      {
+        service: "crm",
+        operation: "publish",
+        reason: "recorded-status",
+        traceEnd: { service: "mes", operation: "process" },
+      },
+    ]);
   });
 
   it("times services by their entry spans and shares the time each spent itself", () => {
@@ -366,6 +387,177 @@ describe("buildReport", () => {
     ]);
   });
 
+  it("waiting after a status event consumed elsewhere: the service that recorded the status holds the order", () => {
+    // MES accepted the order (its status event announces ACCEPTED) and nobody started production:
+    // the trace ends at CRM consuming the event, but the order waits in MES.
+    const spans = syntheticOrderSpans([{ orderId: "ord-acc", outcome: "accepted", createdAt: T0 }], step);
+    const report = buildReport(spans, options(T0 + 3 * 60 * MINUTE));
+    const acceptedTrace = spans.find((s) => s.status === "ACCEPTED")!.traceId;
+    expect(report.stuck).toEqual([
+      expect.objectContaining({
+        orderId: "ord-acc",
+        status: "ACCEPTED",
+        service: "mes",
+        operation: OPERATIONS.publishStatus,
+        reason: "recorded-status",
+        error: null,
+        traceEnd: { service: "crm", operation: OPERATIONS.consumeStatus },
+        traceId: acceptedTrace,
+        traceUrl: `https://jaeger.internal.example/trace/${acceptedTrace}`,
+      }),
+    ]);
+  });
+
+  it("a configured owner holds a status that another service records on its behalf", () => {
+    // A JVM MES without status rules: CRM records ACCEPTED when it consumes MES's event.
+    const root = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "POST /orders/:id/approve",
+      kind: "server",
+      startMs: T0,
+    });
+    const publish = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "publish",
+      kind: "producer",
+      request: OPERATIONS.publish,
+      startMs: T0 + 5,
+      orderId: "o1",
+      parentSpanId: root.spanId,
+    });
+    const consume = span({
+      traceId: "t1",
+      service: "mes",
+      operation: "mes.work-orders receive",
+      kind: "consumer",
+      request: OPERATIONS.consume,
+      startMs: T0 + 10,
+      orderId: "o1",
+      parentSpanId: publish.spanId,
+    });
+    const event = span({
+      traceId: "t1",
+      service: "mes",
+      operation: "crm.order-status send",
+      kind: "producer",
+      request: OPERATIONS.publishStatus,
+      startMs: T0 + 20,
+      orderId: "o1",
+      parentSpanId: consume.spanId,
+    });
+    const mirror = span({
+      traceId: "t1",
+      service: "crm",
+      operation: "crm.order-status receive",
+      kind: "consumer",
+      request: OPERATIONS.consumeStatus,
+      startMs: T0 + 30,
+      orderId: "o1",
+      parentSpanId: event.spanId,
+    });
+    const change = statusChange("o1", "t1", "crm", "SENT_TO_MES", "ACCEPTED", T0 + 31, undefined, mirror);
+    const spans = [root, publish, consume, event, mirror, change];
+    const byDefault = buildReport(spans, options(T0 + 60 * MINUTE));
+    expect(byDefault.stuck).toMatchObject([
+      { service: "crm", operation: OPERATIONS.consumeStatus, reason: "recorded-status" },
+    ]);
+    const configured = buildReport(spans, { ...options(T0 + 60 * MINUTE), statusOwners: { ACCEPTED: "mes" } });
+    expect(configured.stuck).toMatchObject([
+      {
+        service: "mes",
+        operation: OPERATIONS.publishStatus,
+        reason: "configured-owner",
+        error: null,
+        traceEnd: { service: "crm", operation: OPERATIONS.consumeStatus },
+      },
+    ]);
+    // An owner configured for another status changes nothing here.
+    expect(
+      buildReport(spans, { ...options(T0 + 60 * MINUTE), statusOwners: { IN_PRODUCTION: "mes" } }).stuck[0].service,
+    ).toBe("crm");
+  });
+
+  it("failing after the last status change: the failing service, named by the request it served, with its error", () => {
+    // The MES logic error: Express's request handler throws inside POST /orders/:id/start (500).
+    const server = span({
+      traceId: "t2",
+      service: "mes",
+      operation: "POST /orders/:id/start",
+      kind: "server",
+      request: "POST /orders/:id/start",
+      startMs: T0 + MINUTE,
+      endMs: T0 + MINUTE + 5,
+      orderId: "o1",
+      failed: true,
+      httpStatus: 500,
+      error: "Cannot read properties of undefined (reading 'nozzleTemperatureC')",
+    });
+    const handler = span({
+      traceId: "t2",
+      service: "mes",
+      operation: "request handler - /orders/:id/start",
+      kind: "internal",
+      startMs: T0 + MINUTE + 1,
+      orderId: "o1",
+      parentSpanId: server.spanId,
+      failed: true,
+      errorType: "TypeError",
+      error: "Cannot read properties of undefined (reading 'nozzleTemperatureC')",
+    });
+    const accepted = statusChange("o1", "t1", "mes", "SENT_TO_MES", "ACCEPTED", T0);
+    const report = buildReport([accepted, server, handler], options(T0 + 60 * MINUTE));
+    expect(report.stuck).toMatchObject([
+      {
+        status: "ACCEPTED",
+        service: "mes",
+        operation: "POST /orders/:id/start",
+        reason: "failed",
+        error: "TypeError (HTTP 500): Cannot read properties of undefined (reading 'nozzleTemperatureC')",
+        traceId: "t2".padStart(32, "0"), // as the log lines carry it
+        traceUrl: "https://jaeger.internal.example/trace/t2",
+      },
+    ]);
+    // A failure before the trace that set the status is history, not the reason it is stuck now.
+    const later = statusChange("o1", "t3", "mes", "SENT_TO_MES", "ACCEPTED", T0 + 2 * MINUTE);
+    expect(buildReport([later, { ...server, startMs: T0 }, handler], options(T0 + 60 * MINUTE)).stuck).toMatchObject([
+      { reason: "recorded-status", error: null },
+    ]);
+  });
+
+  it("failing in a client call: the call itself is the operation, its exception type and response code the error", () => {
+    const consume = span({
+      traceId: "t1",
+      service: "mes",
+      operation: "mes.work-orders process",
+      kind: "consumer",
+      request: OPERATIONS.consume,
+      startMs: T0,
+      orderId: "o1",
+      failed: true,
+      error: "UnknownError",
+    });
+    const getObject = span({
+      traceId: "t1",
+      service: "mes",
+      operation: "S3.GetObject",
+      kind: "client",
+      startMs: T0 + 1,
+      orderId: "o1",
+      parentSpanId: consume.spanId,
+      failed: true,
+      errorType: "NoSuchKey",
+      httpStatus: 404,
+      error: "UnknownError",
+    });
+    const sent = statusChange("o1", "t0", "crm", "APPROVED", "SENT_TO_MES", T0 - 1_000);
+    const report = buildReport([sent, consume, getObject], options(T0 + 60 * MINUTE));
+    expect(report.stuck).toMatchObject([
+      { service: "mes", operation: "S3.GetObject", reason: "failed", error: "NoSuchKey (HTTP 404)" },
+    ]);
+  });
+
   it("links traces under the UI base given, without a doubled slash", () => {
     const spans = [statusChange("o1", "abc", "crm", "SUBMITTED", "APPROVED", T0)];
     const report = buildReport(spans, {
@@ -374,5 +566,76 @@ describe("buildReport", () => {
       jaegerUiUrl: "http://j:16686/",
     });
     expect(report.stuck[0].traceUrl).toBe("http://j:16686/trace/abc");
+  });
+});
+
+describe("operationName", () => {
+  const index = { parentOf: (s: ReportSpan) => spans.find((p) => p.spanId === s.parentSpanId) };
+  const server = span({
+    traceId: "t",
+    service: "mes",
+    operation: "POST",
+    kind: "server",
+    request: "POST /orders/:id/start",
+    startMs: T0,
+  });
+  const handler = span({
+    traceId: "t",
+    service: "mes",
+    operation: "request handler",
+    startMs: T0,
+    parentSpanId: server.spanId,
+  });
+  const s3 = span({
+    traceId: "t",
+    service: "mes",
+    operation: "S3.GetObject",
+    kind: "client",
+    startMs: T0,
+    parentSpanId: handler.spanId,
+  });
+  const spans = [server, handler, s3];
+
+  it("names a span inside a request by the request, and a call out by the call", () => {
+    expect(operationName(index, handler)).toBe("POST /orders/:id/start");
+    expect(operationName(index, server)).toBe("POST /orders/:id/start");
+    expect(operationName(index, s3)).toBe("S3.GetObject");
+  });
+
+  it("keeps the span's name where nothing better is known", () => {
+    const lone = span({ traceId: "u", service: "crm", operation: "cleanup", startMs: T0 });
+    expect(operationName(index, lone)).toBe("cleanup");
+  });
+});
+
+describe("errorText", () => {
+  const noParent = { parentOf: () => undefined };
+  const failing = (fields: Partial<ReportSpan>) =>
+    span({ traceId: "t", service: "mes", startMs: T0, failed: true, ...fields });
+
+  it("prefers the exception type and the response code, then a description that says more", () => {
+    expect(errorText(noParent, failing({ errorType: "NoSuchKey", httpStatus: 404, error: "UnknownError" }))).toBe(
+      "NoSuchKey (HTTP 404)",
+    );
+    expect(errorText(noParent, failing({ errorType: "TypeError", error: "x is undefined" }))).toBe(
+      "TypeError: x is undefined",
+    );
+    expect(errorText(noParent, failing({ error: "NoSuchKey: The key does not exist.", httpStatus: 404 }))).toBe(
+      "NoSuchKey: The key does not exist. (HTTP 404)",
+    );
+    expect(errorText(noParent, failing({ errorType: "NoSuchKey", error: "NoSuchKey: gone" }))).toBe("NoSuchKey: gone");
+  });
+
+  it("shows a catch-all description only when the span says nothing else", () => {
+    expect(errorText(noParent, failing({ error: "UnknownError", httpStatus: 503 }))).toBe("HTTP 503");
+    expect(errorText(noParent, failing({ error: "UnknownError" }))).toBe("UnknownError");
+    expect(errorText(noParent, failing({}))).toBeNull();
+  });
+});
+
+describe("distribution", () => {
+  it("counts sorted stays per bucket, longer than a week in the last", () => {
+    expect(distribution([5, 1_000, 1_001, 59_000, 8 * 86_400_000])).toEqual([2, 1, 1, 0, 0, 0, 0, 0, 1]);
+    expect(distribution([])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });

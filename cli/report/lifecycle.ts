@@ -1,5 +1,9 @@
 import { lifecycleRank, NO_PREVIOUS_STATUS, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
+import { buildLogsUrl, fullTraceId } from "./logs-link";
 import type { ReportSpan } from "./spans";
+
+/** How much earlier than the order's first span its logs link starts (clocks of services differ). */
+const LOGS_RANGE_MARGIN_MS = 60_000;
 
 /**
  * The lifecycle math of the report: pure functions from spans to the answer of "in which status do
@@ -14,6 +18,32 @@ export interface ReportOptions {
   stuckAfterMs: number;
   /** Base URL of the Jaeger UI; trace links are `<base>/trace/<traceId>`. */
   jaegerUiUrl: string;
+  /** The log search each stuck order links to (`--logs-url-template`, checked); no links when absent. */
+  logsUrlTemplate?: string;
+  /**
+   * Per status, the service that owns it where another service records it on the owner's behalf
+   * (a JVM MES's statuses recorded by CRM when it consumes MES's events: `{ ACCEPTED: "mes" }`).
+   * A status not named here is owned by the service that recorded it.
+   */
+  statusOwners?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Why the service named for a stuck order holds it (the attribution rule, in this order):
+ * - `failed`: a span on the order's path failed after its last status change: the failing
+ *   service and the operation that failed;
+ * - `configured-owner`: nothing failed, and the status has an owner in `statusOwners`: that
+ *   service, at the last thing it did on the order's path;
+ * - `recorded-status`: nothing failed: the service that recorded the status, at the last thing it
+ *   did on the order's path.
+ */
+export const HOLD_REASONS = ["failed", "configured-owner", "recorded-status"] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+/** A service and an operation in it, named by the request or message it served (`operationName`). */
+export interface ServiceOperation {
+  service: string;
+  operation: string;
 }
 
 /** One status change of one order, ordered into the order's chain by `orderTransitions`. */
@@ -31,11 +61,43 @@ export interface StuckOrder {
   /** ISO-8601 UTC: when the order entered its current status. */
   since: string;
   stuckForMs: number;
-  /** Where the order's processing stopped: the failing span, else the end of the trace that set the status. */
+  /** The subsystem that holds the order, and the operation there (see `reason`). */
   service: string;
+  /** Empty when the owning service recorded no span for the order since the status change. */
   operation: string;
+  /** Why `service` holds it: HOLD_REASONS. */
+  reason: HoldReason;
+  /** What failed (`errorText`), for reason `failed`; null otherwise. */
   error: string | null;
+  /** Where the trace that set the status physically ends: its last span, status changes passed by. */
+  traceEnd: ServiceOperation;
+  /**
+   * The trace to open: the failing span's, else the one that set the status; 32 hex digits, the
+   * `trace_id` of the log lines written in it.
+   */
+  traceId: string;
   traceUrl: string;
+  /** Its log lines: the logs URL template filled for this order; null without a template. */
+  logsUrl: string | null;
+}
+
+/**
+ * Upper bounds (ms) of the time-in-status distribution, from a second to a week; a last bucket
+ * holds the longer stays. Shared by every output that shows the distribution.
+ */
+export const TIME_IN_STATUS_BUCKETS_MS = [
+  1_000, 10_000, 60_000, 600_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000,
+] as const;
+
+/** Per bucket of TIME_IN_STATUS_BUCKETS_MS (and one more for longer), how many of `sortedMs` fall in it. */
+export function distribution(sortedMs: readonly number[]): number[] {
+  const counts = new Array<number>(TIME_IN_STATUS_BUCKETS_MS.length + 1).fill(0);
+  let bucket = 0;
+  for (const ms of sortedMs) {
+    while (bucket < TIME_IN_STATUS_BUCKETS_MS.length && ms > TIME_IN_STATUS_BUCKETS_MS[bucket]) bucket++;
+    counts[bucket]++;
+  }
+  return counts;
 }
 
 export interface StatusRow {
@@ -47,6 +109,8 @@ export interface StatusRow {
   /** Orders that entered the status in the window, and those in it now. */
   entered: number;
   current: number;
+  /** Those stays, counted per bucket of TIME_IN_STATUS_BUCKETS_MS. */
+  distribution: number[];
 }
 
 export interface ServiceRow {
@@ -191,34 +255,100 @@ class TraceIndex {
 /** Whether a span belongs to this order: it carries the order's id, or no order id at all. */
 const ofOrder = (orderId: string) => (span: ReportSpan) => span.orderId === undefined || span.orderId === orderId;
 
+/** Spans whose kind says they are a call out of the service: the call names itself. */
+const CALL_KINDS: ReadonlySet<string | undefined> = new Set(["client", "producer"]);
+/** Spans whose kind says the service serves a request or a message there. */
+const ENTRY_KINDS: ReadonlySet<string | undefined> = new Set(["server", "consumer"]);
+
 /**
- * Where a stuck order's processing stopped. A failure wins: the latest failing span on the
- * order's path since the trace that set its current status, taking the innermost failure (its
- * parents usually fail only because it did). Without a failure, it is where the trace that set
- * the status ends: from the trace root, follow the child whose branch was active last (causal
- * order, so clock skew between services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
+ * The operation a person recognises for a span: a call out of the service (an S3 request, a
+ * publish) by the call itself; any other span (Express's `request handler`, a middleware, an
+ * internal step) by the request or message it served, i.e. its nearest enclosing server or consumer
+ * span in the same service: `POST /orders/:id/start`, `mes.work-orders process`. A span's request
+ * name comes from its attributes (`requestName` in spans.ts); its span name is the fallback.
+ */
+export function operationName(index: Pick<TraceIndex, "parentOf">, span: ReportSpan): string {
+  if (CALL_KINDS.has(span.kind)) return span.request ?? span.operation;
+  for (let s: ReportSpan | undefined = span; s && s.service === span.service; s = index.parentOf(s)) {
+    if (ENTRY_KINDS.has(s.kind)) return s.request ?? s.operation;
+  }
+  return span.request ?? span.operation;
+}
+
+/** Status texts that name no cause: an SDK's catch-all, not what went wrong. */
+const UNINFORMATIVE_ERRORS: ReadonlySet<string> = new Set(["unknownerror", "unknown", "error", "undefined", ""]);
+
+/**
+ * The error of a failing span as support reads it: the recorded exception type and the HTTP
+ * response code first (`NoSuchKey (HTTP 404)`), then the status description where it says more
+ * (`TypeError (HTTP 500): Cannot read properties of undefined`). A catch-all description such as
+ * `UnknownError` is shown only when the span says nothing else. The failing span's enclosing spans
+ * in the same service that failed with it fill in what it lacks (the server span's response code).
+ */
+export function errorText(index: Pick<TraceIndex, "parentOf">, span: ReportSpan): string | null {
+  let errorType: string | undefined;
+  let httpStatus: number | undefined;
+  let description: string | undefined;
+  for (let s: ReportSpan | undefined = span; s && s.service === span.service && s.failed; s = index.parentOf(s)) {
+    errorType ??= s.errorType;
+    httpStatus ??= s.httpStatus;
+    description ??= s.error?.trim() || undefined;
+    if (ENTRY_KINDS.has(s.kind)) break;
+  }
+  const code = httpStatus === undefined ? "" : `HTTP ${httpStatus}`;
+  const informative =
+    description !== undefined && !UNINFORMATIVE_ERRORS.has(description.toLowerCase()) ? description : undefined;
+  if (errorType) {
+    const head = code ? `${errorType} (${code})` : errorType;
+    if (!informative || informative === errorType) return head;
+    // A description that starts with the type ("NoSuchKey: The specified key…") already names it.
+    return informative.startsWith(errorType)
+      ? code
+        ? `${informative} (${code})`
+        : informative
+      : `${head}: ${informative}`;
+  }
+  if (informative) return code ? `${informative} (${code})` : informative;
+  return code || description || null;
+}
+
+/**
+ * The order's traces from the one that set its current status on (that trace, and those that
+ * started at or after it).
+ */
+function tracesSinceStatus(index: TraceIndex, orderTraceIds: readonly string[], current: Transition): string[] {
+  const statusTrace = current.span.traceId;
+  const traceStart = (traceId: string) => {
+    let start = Infinity;
+    for (const span of index.spansByTrace.get(traceId) ?? []) if (span.startMs < start) start = span.startMs;
+    return start;
+  };
+  const statusTraceStart = traceStart(statusTrace);
+  return orderTraceIds.filter((id) => id === statusTrace || traceStart(id) >= statusTraceStart);
+}
+
+/**
+ * The failure after the order's last status change, if any: the latest failing span on the
+ * order's path in the traces since the status was set, taking the innermost failure (its parents
+ * usually fail only because it did).
+ */
+function failureSinceStatus(index: TraceIndex, orderId: string, traceIds: readonly string[]): ReportSpan | undefined {
+  const belongs = ofOrder(orderId);
+  return traceIds
+    .flatMap((id) => index.spansByTrace.get(id) ?? [])
+    .filter((span) => span.failed && belongs(span) && !hasFailedDescendant(index, span))
+    .sort((a, b) => b.startMs - a.startMs)[0];
+}
+
+/**
+ * The path from the root of the trace that set the status to where that trace ends: from the
+ * root, follow the child whose branch was active last (causal order, so clock skew between
+ * services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
  * moment, so the walk passes them by: CRM publishing the work order and then recording
  * SENT_TO_MES ends at the publish, the last thing it did.
  */
-function whereItStopped(
-  index: TraceIndex,
-  orderId: string,
-  orderTraceIds: readonly string[],
-  current: Transition,
-): { span: ReportSpan; error: string | null } {
+function pathToTraceEnd(index: TraceIndex, orderId: string, current: Transition): ReportSpan[] {
   const belongs = ofOrder(orderId);
-  const statusTrace = current.span.traceId;
-  const traceStart = (traceId: string) => Math.min(...(index.spansByTrace.get(traceId) ?? []).map((s) => s.startMs));
-  const statusTraceStart = traceStart(statusTrace);
-  const laterTraces = orderTraceIds.filter((id) => id === statusTrace || traceStart(id) >= statusTraceStart);
-
-  const failures = laterTraces
-    .flatMap((id) => index.spansByTrace.get(id) ?? [])
-    .filter((span) => span.failed && belongs(span));
-  const innermost = failures.filter((span) => !hasFailedDescendant(index, span));
-  const failure = innermost.sort((a, b) => b.startMs - a.startMs)[0];
-  if (failure) return { span: failure, error: failure.error ?? null };
-
   // A branch's latest activity: the latest start anywhere below it. Siblings often start in the
   // same millisecond (an Express middleware and the handler it calls), so the branch where work
   // went on last is the one to follow, not merely the sibling that started last.
@@ -231,17 +361,79 @@ function whereItStopped(
     }
     return value;
   };
-  let end = index.rootOf(current.span);
+  const path = [index.rootOf(current.span)];
   for (;;) {
     const next = index
-      .childrenOf(end)
+      .childrenOf(path[path.length - 1])
       .filter((span) => belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
       .sort((a, b) => latestActivity(a) - latestActivity(b) || a.startMs - b.startMs)
       .at(-1);
-    if (!next) break;
-    end = next;
+    if (!next) return path;
+    path.push(next);
   }
-  return { span: end, error: null };
+}
+
+/**
+ * The last thing `service` did on the order's path: its last span on the walk to the trace's end,
+ * else its latest span in the order's traces since the status was set (status changes aside).
+ */
+function lastSpanOf(
+  index: TraceIndex,
+  orderId: string,
+  service: string,
+  path: readonly ReportSpan[],
+  traceIds: readonly string[],
+): ReportSpan | undefined {
+  for (let i = path.length - 1; i >= 0; i--) if (path[i].service === service) return path[i];
+  const belongs = ofOrder(orderId);
+  return traceIds
+    .flatMap((id) => index.spansByTrace.get(id) ?? [])
+    .filter((span) => span.service === service && belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
+    .sort((a, b) => b.startMs - a.startMs)[0];
+}
+
+interface Attribution extends ServiceOperation {
+  reason: HoldReason;
+  error: string | null;
+  traceEnd: ServiceOperation;
+  traceId: string;
+}
+
+/** Who holds a stuck order and why: the rule of HOLD_REASONS, applied to its spans. */
+function attribute(
+  index: TraceIndex,
+  orderId: string,
+  orderTraceIds: readonly string[],
+  current: Transition,
+  statusOwners: Readonly<Record<string, string>>,
+): Attribution {
+  const traceIds = tracesSinceStatus(index, orderTraceIds, current);
+  const path = pathToTraceEnd(index, orderId, current);
+  const end = path[path.length - 1];
+  const traceEnd = { service: end.service, operation: operationName(index, end) };
+
+  const failure = failureSinceStatus(index, orderId, traceIds);
+  if (failure) {
+    return {
+      service: failure.service,
+      operation: operationName(index, failure),
+      reason: "failed",
+      error: errorText(index, failure),
+      traceEnd,
+      traceId: failure.traceId,
+    };
+  }
+  const configured = Object.hasOwn(statusOwners, current.status) ? statusOwners[current.status] : undefined;
+  const owner = configured ?? current.span.service;
+  const last = lastSpanOf(index, orderId, owner, path, traceIds);
+  return {
+    service: owner,
+    operation: last ? operationName(index, last) : "",
+    reason: configured === undefined ? "recorded-status" : "configured-owner",
+    error: null,
+    traceEnd,
+    traceId: current.span.traceId,
+  };
 }
 
 function hasFailedDescendant(index: TraceIndex, span: ReportSpan): boolean {
@@ -374,16 +566,33 @@ export function buildReport(spans: readonly ReportSpan[], options: ReportOptions
     const inStatusMs = Math.max(0, options.now - last.at);
     if (TERMINAL_STATUSES.has(last.status) || inStatusMs <= options.stuckAfterMs) continue;
     stuckCount.set(last.status, (stuckCount.get(last.status) ?? 0) + 1);
-    const { span, error } = whereItStopped(index, orderId, traceIds, last);
+    const held = attribute(index, orderId, traceIds, last, options.statusOwners ?? {});
+    const traceId = fullTraceId(held.traceId);
     stuck.push({
       orderId,
       status: last.status,
       since: new Date(last.at).toISOString(),
       stuckForMs: Math.round(inStatusMs),
-      service: span.service,
-      operation: span.operation,
-      error,
-      traceUrl: traceUrl(options.jaegerUiUrl, span.traceId),
+      service: held.service,
+      operation: held.operation,
+      reason: held.reason,
+      error: held.error,
+      traceEnd: held.traceEnd,
+      traceId,
+      traceUrl: traceUrl(options.jaegerUiUrl, held.traceId),
+      logsUrl:
+        options.logsUrlTemplate === undefined
+          ? null
+          : buildLogsUrl(options.logsUrlTemplate, {
+              traceId,
+              orderId,
+              service: held.service,
+              // From the order's first span (a minute earlier, for clock skew) to the report's moment.
+              from: new Date(
+                orderSpans.reduce((min, s) => Math.min(min, s.startMs), Infinity) - LOGS_RANGE_MARGIN_MS,
+              ).toISOString(),
+              to: new Date(options.now).toISOString(),
+            }),
     });
   }
 
@@ -397,6 +606,7 @@ export function buildReport(spans: readonly ReportSpan[], options: ReportOptions
         p95Ms: roundMs(percentile(times, 0.95)),
         entered: entered.get(status) ?? 0,
         current: current.get(status) ?? 0,
+        distribution: distribution(times),
       };
     })
     .sort(worstFirst);

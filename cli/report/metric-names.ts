@@ -9,6 +9,8 @@ export const METRIC_PREFIX = "order_tracing_";
 
 export const METRIC_NAMES = {
   ordersStuck: "order_tracing_orders_stuck",
+  /** Counts each order when it is first seen stuck; its exemplar names the order's trace (OpenMetrics). */
+  ordersBecameStuck: "order_tracing_orders_became_stuck_total",
   oldestStuckAge: "order_tracing_oldest_stuck_order_age_seconds",
   ordersInStatus: "order_tracing_orders_in_status",
   timeInStatus: "order_tracing_time_in_status_seconds",
@@ -23,6 +25,12 @@ export const METRIC_NAMES = {
 
 /** The labels the metrics carry; the rules and the dashboard group by these. */
 export const METRIC_LABELS = { status: "status", service: "service", result: "result" } as const;
+
+/**
+ * The exemplar labels of `ordersBecameStuck`: the trace where the order stopped (the `trace_id` of
+ * its log lines) and the order. Grafana links an exemplar's trace_id to Jaeger and to the logs.
+ */
+export const EXEMPLAR_LABELS = { traceId: "trace_id", orderId: "order_id" } as const;
 
 /**
  * Time-in-status buckets, seconds to days: a status left within a second (CRM's automatic steps),

@@ -1,6 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type RegistryContentType } from "prom-client";
 import type { OrderReport } from "./lifecycle";
-import { METRIC_LABELS, METRIC_NAMES, METRIC_PREFIX, TIME_IN_STATUS_BUCKETS } from "./metric-names";
+import { EXEMPLAR_LABELS, METRIC_LABELS, METRIC_NAMES, METRIC_PREFIX, TIME_IN_STATUS_BUCKETS } from "./metric-names";
 
 export { METRIC_LABELS, METRIC_NAMES } from "./metric-names";
 
@@ -26,8 +26,17 @@ export interface ReadOutcome {
 }
 
 export class ReportMetrics {
-  readonly registry = new Registry();
+  /**
+   * Made as an OpenMetrics registry, which exemplars need, and rendered in the format each scrape
+   * asks for (Prometheus text by default; exemplars only in OpenMetrics).
+   */
+  readonly registry = new Registry<RegistryContentType>();
   private readonly ordersStuck: Gauge<string>;
+  private readonly ordersBecameStuck: Counter<string>;
+  /** The orders stuck at the last update, so that each is counted once when it becomes stuck. */
+  private stuckOrders = new Set<string>();
+  /** Renders one exposition at a time: the registry's format is switched per scrape. */
+  private rendering: Promise<unknown> = Promise.resolve();
   private readonly oldestStuckAge: Gauge<string>;
   private readonly ordersInStatus: Gauge<string>;
   private readonly timeInStatus: Histogram<string>;
@@ -40,12 +49,20 @@ export class ReportMetrics {
   private readonly tracesHeld: Gauge;
 
   constructor(options: { processMetrics?: boolean } = {}) {
+    this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const registers = [this.registry];
     const { status, service, result } = METRIC_LABELS;
     this.ordersStuck = new Gauge({
       name: METRIC_NAMES.ordersStuck,
       help: "Orders stuck now (in a non-terminal status longer than --stuck-after), by status and the service where they stopped.",
       labelNames: [status, service],
+      registers,
+    });
+    this.ordersBecameStuck = new Counter({
+      name: METRIC_NAMES.ordersBecameStuck,
+      help: "Orders counted when first seen stuck, by status and the service where they stopped; the exemplar (OpenMetrics) carries the newest one's trace_id and order_id.",
+      labelNames: [status, service],
+      enableExemplars: true,
       registers,
     });
     this.oldestStuckAge = new Gauge({
@@ -109,6 +126,7 @@ export class ReportMetrics {
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: `${METRIC_PREFIX}report_` });
     }
+    this.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
   }
 
   /** A read failed: the report's gauges keep their last values (the orders did not change by it). */
@@ -138,6 +156,17 @@ export class ReportMetrics {
     }
     for (const entry of stuckBy.values())
       this.ordersStuck.set({ [status]: entry.status, [service]: entry.service }, entry.count);
+    const stuckNow = new Set<string>();
+    for (const order of report.stuck) {
+      stuckNow.add(order.orderId);
+      if (this.stuckOrders.has(order.orderId)) continue;
+      this.ordersBecameStuck.inc({
+        labels: { [status]: order.status, [service]: order.service },
+        value: 1,
+        exemplarLabels: { [EXEMPLAR_LABELS.traceId]: order.traceId, [EXEMPLAR_LABELS.orderId]: order.orderId },
+      });
+    }
+    this.stuckOrders = stuckNow;
     for (const [name, seconds] of oldest) this.oldestStuckAge.set({ [status]: name }, seconds);
 
     this.ordersInStatus.reset();
@@ -149,8 +178,19 @@ export class ReportMetrics {
     this.tracesHeld.set(tracesHeld);
   }
 
-  /** The exposition text and its content type, as prom-client renders them. */
-  async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /**
+   * The exposition text and its content type, as prom-client renders them: Prometheus text, or
+   * OpenMetrics (with the exemplars) when the scrape asks for it (its Accept header).
+   */
+  async exposition(accept = ""): Promise<{ contentType: string; body: string }> {
+    const contentType = /application\/openmetrics-text/.test(accept)
+      ? Registry.OPENMETRICS_CONTENT_TYPE
+      : Registry.PROMETHEUS_CONTENT_TYPE;
+    const render = this.rendering.then(async () => {
+      this.registry.setContentType(contentType);
+      return { contentType, body: await this.registry.metrics() };
+    });
+    this.rendering = render.catch(() => undefined);
+    return render;
   }
 }

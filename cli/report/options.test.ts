@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "./duration";
-import { parseReportArgs } from "./options";
+import { parseReportArgs, statusOwnersArg } from "./options";
 
 describe("parseDuration", () => {
   it("reads the forms people type", () => {
@@ -38,6 +38,7 @@ describe("parseReportArgs", () => {
       format: "table",
       pageSize: 1000,
     });
+    expect(options.logsUrlTemplate).toBeUndefined();
     expect(options.jaegerUrl.href).toBe("http://127.0.0.1:16686/");
   });
 
@@ -52,6 +53,8 @@ describe("parseReportArgs", () => {
       "--jaeger-ui-url",
       "https://tracing.internal.example/jaeger",
       "--page-size=200",
+      "--logs-url-template",
+      "https://logs.internal.example/?q=trace_id:{traceId}",
     ]);
     expect(options).toMatchObject({
       jaegerUiUrl: "https://tracing.internal.example/jaeger",
@@ -59,7 +62,28 @@ describe("parseReportArgs", () => {
       stuckAfterMs: 2 * 3_600_000,
       format: "json",
       pageSize: 200,
+      logsUrlTemplate: "https://logs.internal.example/?q=trace_id:{traceId}",
     });
+  });
+
+  it("reads the output file and the status owners", () => {
+    const options = parseReportArgs([
+      "--jaeger-url",
+      "http://j",
+      "--format",
+      "html",
+      "--output",
+      "report.html",
+      "--status-owners",
+      "ACCEPTED=mes, IN_PRODUCTION=mes",
+    ]);
+    expect(options).toMatchObject({
+      format: "html",
+      output: "report.html",
+      statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" },
+    });
+    expect(statusOwnersArg(options.statusOwners)).toBe("ACCEPTED=mes,IN_PRODUCTION=mes");
+    expect(parseReportArgs(["--jaeger-url", "http://j"]).statusOwners).toEqual({});
   });
 
   it.each([
@@ -69,12 +93,33 @@ describe("parseReportArgs", () => {
     [["--jaeger-url", "http://j:16686/?x=1"], /without query or fragment/],
     [["--jaeger-url", "http://j", "--since", "yesterday"], /--since: expected a duration like 30m, 24h or 7d/],
     [["--jaeger-url", "http://j", "--stuck-after", "0m"], /--stuck-after: expected a duration/],
-    [["--jaeger-url", "http://j", "--format", "yaml"], /--format: expected one of table, json, got "yaml"/],
+    [["--jaeger-url", "http://j", "--format", "yaml"], /--format: expected one of table, json, html, got "yaml"/],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "ACCEPTED"],
+      /--status-owners: "ACCEPTED" is not STATUS=SERVICE; expected/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "ACCEPTED=mes,ACCEPTED=crm"],
+      /--status-owners: ACCEPTED is given twice/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--status-owners", "IN PRODUCTION=mes"],
+      /--status-owners: "IN PRODUCTION" is not a status/,
+    ],
+    [["--jaeger-url", "http://j", "--output", " "], /--output: expected a file name/],
     [["--jaeger-url", "http://j", "--page-size", "0"], /--page-size: expected an integer from 1 to 100000/],
     [["--jaeger-url", "http://j", "--since"], /--since: missing value/],
     [["--jaeger-url", "http://j", "--color"], /unknown flag --color/],
     [["--jaeger-url", "http://j", "extra"], /unexpected argument "extra"/],
     [["--jaeger-url", "http://j", "--jaeger-url", "http://k"], /--jaeger-url: given twice/],
+    [
+      ["--jaeger-url", "http://j", "--logs-url-template", "https://l/?q={span}"],
+      /--logs-url-template: unknown placeholder \{span\}/,
+    ],
+    [
+      ["--jaeger-url", "http://j", "--logs-url-template", "https://l/?from={from}"],
+      /--logs-url-template: expected \{traceId\} or \{orderId\}/,
+    ],
   ])("refuses %j with a message naming the flag", (args, message) => {
     expect(() => parseReportArgs(args)).toThrow(message);
   });

@@ -1,7 +1,9 @@
 import { DURATION_FORM, parseDuration } from "./duration";
+import { logsUrlTemplateProblem } from "./logs-link";
 
-export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m] [--format table|json]
-                           [--jaeger-ui-url URL] [--page-size 1000]
+export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m]
+                           [--format table|json|html] [--output FILE] [--status-owners STATUS=SERVICE,...]
+                           [--jaeger-ui-url URL] [--logs-url-template TEMPLATE] [--page-size 1000]
        order-tracing report --jaeger-url URL --serve [--listen HOST:PORT] [--interval 60s] [--since 24h] ...
 
 In which status orders get stuck and how long their processing takes, from Jaeger's query API.
@@ -9,8 +11,14 @@ In which status orders get stuck and how long their processing takes, from Jaege
   --jaeger-url URL      Jaeger query HTTP endpoint (the UI's address, e.g. http://localhost:16686)
   --since DURATION      window to read, ending now (default 24h)
   --stuck-after DUR     a non-terminal order in its status longer than this is stuck (default 30m)
-  --format FORMAT       table (default) or json
+  --format FORMAT       table (default), json, or html (one self-contained page)
+  --output FILE         write the report to FILE instead of stdout
+  --status-owners LIST  the service that owns a status another service records for it, e.g.
+                        ACCEPTED=mes,IN_PRODUCTION=mes (default: the service that recorded it)
   --jaeger-ui-url URL   base of the trace links (default: --jaeger-url)
+  --logs-url-template T each stuck order's link to its log lines: your log search's URL with
+                        {traceId}, {orderId}, {service}, {from}, {to} (filled URL-encoded; from/to
+                        ISO-8601), e.g. https://kibana.internal/app/discover#/?_a=(query:(query:'trace_id:{traceId}'))
   --page-size N         traces per query; a full page splits the time window (default 1000)
   --serve               keep running: read Jaeger every --interval (only the new part of the window)
                         and serve Prometheus metrics at /metrics and the page at / (docs/alerts.md)
@@ -19,15 +27,20 @@ In which status orders get stuck and how long their processing takes, from Jaege
 
 Durations: 30m, 24h, 7d, 1h30m (units ms, s, m, h, d, w).`;
 
-export const FORMATS = ["table", "json"] as const;
+export const FORMATS = ["table", "json", "html"] as const;
 export type ReportFormat = (typeof FORMATS)[number];
 
 export interface ReportCommandOptions {
   jaegerUrl: URL;
   jaegerUiUrl: string;
+  logsUrlTemplate?: string;
   sinceMs: number;
   stuckAfterMs: number;
   format: ReportFormat;
+  /** Where the report goes; stdout when absent. */
+  output?: string;
+  /** Per status, the service that owns it (lifecycle.ts ReportOptions.statusOwners). */
+  statusOwners: Record<string, string>;
   pageSize: number;
   /** `--serve`: the exporter's address and read interval; absent for a one-shot report. */
   serve?: { host: string; port: number; intervalMs: number };
@@ -44,9 +57,12 @@ export class UsageError extends Error {
 const FLAGS = [
   "jaeger-url",
   "jaeger-ui-url",
+  "logs-url-template",
   "since",
   "stuck-after",
   "format",
+  "output",
+  "status-owners",
   "page-size",
   "serve",
   "listen",
@@ -95,6 +111,43 @@ export function parseHttpUrl(flag: string, value: string): URL {
   return url;
 }
 
+/** A status as the order contract writes it (`ACCEPTED`, `IN_PRODUCTION`). */
+const STATUS_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** A service.name: no spaces, commas or `=` (they separate the list). */
+const SERVICE_NAME = /^[^\s,=]+$/;
+
+export const STATUS_OWNERS_FORM = "STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes";
+
+/** Why a status owner pair is wrong, or undefined when it is right (the stack config checks with this too). */
+export function statusOwnerProblem(status: string, service: string): string | undefined {
+  if (!STATUS_WORD.test(status)) return `"${status}" is not a status (letters, digits, _ or -)`;
+  if (!SERVICE_NAME.test(service)) return `"${service}" is not a service name (no spaces, commas or =)`;
+  return undefined;
+}
+
+/** `ACCEPTED=mes,IN_PRODUCTION=mes` as a record; throws UsageError naming the wrong pair. */
+export function parseStatusOwners(text: string): Record<string, string> {
+  const owners: Record<string, string> = {};
+  for (const pair of text.split(",").map((p) => p.trim())) {
+    const [status, service, extra] = pair.split("=").map((p) => p.trim());
+    const problem =
+      service === undefined || extra !== undefined
+        ? `"${pair}" is not STATUS=SERVICE`
+        : (statusOwnerProblem(status, service) ??
+          (Object.hasOwn(owners, status) ? `${status} is given twice` : undefined));
+    if (problem) throw new UsageError(`--status-owners: ${problem}; expected ${STATUS_OWNERS_FORM}`);
+    owners[status] = service;
+  }
+  return owners;
+}
+
+/** The `--status-owners` value of a record (the CronJob passes the stack config this way). */
+export function statusOwnersArg(owners: Readonly<Record<string, string>>): string {
+  return Object.entries(owners)
+    .map(([status, service]) => `${status}=${service}`)
+    .join(",");
+}
+
 function duration(flag: Flag, value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`--${flag}: expected ${DURATION_FORM}, got "${value}"`);
@@ -130,6 +183,10 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
   const uiText = values.get("jaeger-ui-url");
   const jaegerUiUrl = (uiText === undefined ? jaegerUrl : parseHttpUrl("jaeger-ui-url", uiText)).href;
 
+  const logsUrlTemplate = values.get("logs-url-template");
+  const templateProblem = logsUrlTemplate === undefined ? undefined : logsUrlTemplateProblem(logsUrlTemplate);
+  if (templateProblem !== undefined) throw new UsageError(`--logs-url-template: ${templateProblem}`);
+
   const format = values.get("format") ?? DEFAULTS.format;
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`);
@@ -153,13 +210,19 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
         intervalMs: duration("interval", values.get("interval") ?? DEFAULTS.interval),
       }
     : undefined;
+  const output = values.get("output");
+  if (output !== undefined && output.trim() === "") throw new UsageError("--output: expected a file name");
+  const ownersText = values.get("status-owners");
 
   return {
     jaegerUrl,
     jaegerUiUrl,
+    ...(logsUrlTemplate === undefined ? {} : { logsUrlTemplate }),
     sinceMs: duration("since", values.get("since") ?? DEFAULTS.since),
     stuckAfterMs: duration("stuck-after", values.get("stuck-after") ?? DEFAULTS.stuckAfter),
     format: format as ReportFormat,
+    output,
+    statusOwners: ownersText === undefined ? {} : parseStatusOwners(ownersText),
     pageSize,
     ...(serve ? { serve } : {}),
   };

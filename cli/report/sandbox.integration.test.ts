@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxEndpoints } from "../local/endpoints";
+import { fakeCustomer, fakeModel } from "../local/fake-customers";
+import { OrderPath } from "../local/order-path";
 import type { ScenarioName, ScenarioResult } from "../local/scenarios";
 import { REPO, run } from "../../test/support/project";
 import type { ReportJson } from "./format";
@@ -36,6 +38,8 @@ const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: 
 let endpoints: SandboxEndpoints;
 const results = new Map<ScenarioName, ScenarioResult>();
 const orderOf = (scenario: ScenarioName, index = 0) => results.get(scenario)!.orders[index].orderId;
+/** An order MES accepted and nobody started: it waits in MES, though its trace ends in CRM. */
+let acceptedOrder: string;
 
 beforeAll(async () => {
   const up = await cli("local", "up", "--json", "--dir", dir);
@@ -46,8 +50,22 @@ beforeAll(async () => {
     expect(outcome.code, `scenario ${scenario} failed:\n${outcome.stderr}\n${outcome.stdout}`).toBe(0);
     results.set(scenario, JSON.parse(outcome.stdout) as ScenarioResult);
   }
+  const orders = new OrderPath(endpoints);
+  acceptedOrder = await orders.placeOrder({
+    customer: fakeCustomer(90),
+    model: fakeModel(90),
+    material: "PLA",
+    quantity: 1,
+  });
+  expect((await orders.approve(acceptedOrder)).httpStatus).toBe(200);
+  expect(await orders.waitForStatus(acceptedOrder, "ACCEPTED", 30_000)).toBe("ACCEPTED");
   // Wait until Jaeger holds every scenario's traces: each stuck order stuck, with its failure if any.
-  const expectedStuck = [orderOf("mes-logic-error"), orderOf("broker-loss"), orderOf("s3-model-deleted")];
+  const expectedStuck = [
+    orderOf("mes-logic-error"),
+    orderOf("broker-loss"),
+    orderOf("s3-model-deleted"),
+    acceptedOrder,
+  ];
   const deadline = Date.now() + JAEGER_WAIT_MS;
   for (;;) {
     const now = Date.now();
@@ -90,7 +108,7 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
       writeFileSync(path.join(SAMPLE_DIR, "sandbox-report.json"), result.stdout);
       writeFileSync(path.join(SAMPLE_DIR, "sandbox-report.txt"), (await report()).stdout);
     }
-    expect(Object.keys(json)).toEqual(["stuck", "byStatus", "byService"]);
+    expect(Object.keys(json)).toEqual(["stuck", "byStatus", "byService", "summary"]);
   });
 
   it("lists exactly the scenarios' stuck orders, each in the status it hangs in", () => {
@@ -98,28 +116,67 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
       [orderOf("mes-logic-error")]: "ACCEPTED",
       [orderOf("broker-loss")]: "SENT_TO_MES",
       [orderOf("s3-model-deleted")]: "SENT_TO_MES",
+      [acceptedOrder]: "ACCEPTED",
     });
   });
 
-  it("mes-logic-error: MES failed starting production, with its error", () => {
+  it("mes-logic-error: MES failed at the production start request, with the exception type and its error", () => {
     const stuck = json.stuck.find((s) => s.orderId === orderOf("mes-logic-error"))!;
-    expect(stuck.service).toBe("mes");
-    expect(stuck.error).toContain("nozzleTemperatureC");
+    expect(stuck).toMatchObject({ service: "mes", operation: "POST /orders/:id/start", reason: "failed" });
+    expect(stuck.error).toMatch(/^TypeError \(HTTP 500\): .*nozzleTemperatureC/);
   });
 
-  it("broker-loss: the trace ends at CRM's publish of the work order, without an error", () => {
+  it("broker-loss: CRM recorded SENT_TO_MES and its trace ends at CRM's publish of the work order", () => {
     const stuck = json.stuck.find((s) => s.orderId === orderOf("broker-loss"))!;
-    expect(stuck.service).toBe("crm");
-    // The publish span of the work-order queue (amqplib names it after the queue).
-    expect(stuck.operation).toMatch(/publish|send|work/i);
-    expect(stuck.error).toBeNull();
+    expect(stuck).toMatchObject({
+      service: "crm",
+      operation: "mes.work-orders publish",
+      reason: "recorded-status",
+      error: null,
+      traceEnd: { service: "crm", operation: "mes.work-orders publish" },
+    });
   });
 
-  it("s3-model-deleted: MES's model fetch from S3 failed", () => {
+  it("s3-model-deleted: MES's model fetch from S3 failed with NoSuchKey", () => {
     const stuck = json.stuck.find((s) => s.orderId === orderOf("s3-model-deleted"))!;
-    expect(stuck.service).toBe("mes");
-    expect(stuck.operation).toMatch(/GetObject/);
-    expect(stuck.error).not.toBeNull();
+    expect(stuck).toMatchObject({
+      service: "mes",
+      operation: "S3.GetObject",
+      reason: "failed",
+      error: "NoSuchKey (HTTP 404)",
+    });
+  });
+
+  it("accepted but never started: the order waits in MES, which recorded ACCEPTED, though its trace ends in CRM", () => {
+    const stuck = json.stuck.find((s) => s.orderId === acceptedOrder)!;
+    expect(stuck).toMatchObject({
+      status: "ACCEPTED",
+      service: "mes",
+      operation: "crm.order-status publish",
+      reason: "recorded-status",
+      error: null,
+      traceEnd: { service: "crm", operation: "crm.order-status process" },
+    });
+  });
+
+  it("names the owner the stack configures for a status another service records", async () => {
+    const result = await cli(
+      "report",
+      "--jaeger-url",
+      endpoints.jaegerQuery,
+      "--since",
+      "1h",
+      "--stuck-after",
+      STUCK_AFTER,
+      "--format",
+      "json",
+      "--status-owners",
+      "SENT_TO_MES=mes",
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const owned = (JSON.parse(result.stdout) as ReportJson).stuck.find((s) => s.orderId === orderOf("broker-loss"))!;
+    // MES never saw the lost work order: the owner has no span for it since the status change.
+    expect(owned).toMatchObject({ service: "mes", operation: "", reason: "configured-owner" });
   });
 
   it("links each stuck order to a trace that Jaeger serves", async () => {
@@ -136,13 +193,18 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
     expect(json.byService.reduce((sum, s) => sum + s.share, 0)).toBeCloseTo(1, 3);
     const statuses = Object.fromEntries(json.byStatus.map((s) => [s.status, s]));
     expect(statuses.SENT_TO_MES.stuckCount).toBe(2);
-    expect(statuses.ACCEPTED.stuckCount).toBe(1);
+    expect(statuses.ACCEPTED.stuckCount).toBe(2);
     // The happy orders went the whole way: every status before DELIVERED has a time.
     for (const status of ORDER_LIFECYCLE.filter((status) => !TERMINAL_STATUSES.has(status))) {
       expect(statuses[status]?.p50Ms, status).toBeTypeOf("number");
     }
     // Worst first: the two statuses with stuck orders lead.
-    expect(json.byStatus.slice(0, 2).map((s) => s.status)).toEqual(["SENT_TO_MES", "ACCEPTED"]);
+    expect(
+      json.byStatus
+        .slice(0, 2)
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(["ACCEPTED", "SENT_TO_MES"]);
   });
 });
 

@@ -18,6 +18,8 @@ export { SERVE_PATHS } from "./serve-paths";
 export interface ServeOptions {
   jaegerUrl: URL;
   jaegerUiUrl: string;
+  /** The logs link of each stuck order on the page (`--logs-url-template`). */
+  logsUrlTemplate?: string;
   sinceMs: number;
   stuckAfterMs: number;
   pageSize: number;
@@ -88,6 +90,7 @@ export async function startExporter(options: ServeOptions): Promise<RunningExpor
         now: plan.endMs,
         stuckAfterMs: options.stuckAfterMs,
         jaegerUiUrl: options.jaegerUiUrl,
+        logsUrlTemplate: options.logsUrlTemplate,
       });
       metrics.updateReport(report, window.newlyCompletedStays(), window.traceCount);
       latest = { report, startMs: plan.endMs - options.sinceMs, endMs: plan.endMs };
@@ -113,7 +116,7 @@ export async function startExporter(options: ServeOptions): Promise<RunningExpor
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD" }).end();
     } else if (path === SERVE_PATHS.metrics) {
-      const { contentType, body } = await metrics.exposition();
+      const { contentType, body } = await metrics.exposition(request.headers.accept);
       response.writeHead(200, { "content-type": contentType }).end(body);
     } else if (path === SERVE_PATHS.health) {
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { spansFromLegacyJson, spansFromOtlpJson } from "./spans";
+import { requestName, spansFromLegacyJson, spansFromOtlpJson } from "./spans";
 
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
@@ -155,5 +155,130 @@ describe("spansFromLegacyJson (/api/traces)", () => {
     });
     expect(change).toMatchObject({ parentSpanId: "00f067aa0ba902b7", status: "SENT_TO_MES", failed: false });
     expect(change.error).toBeUndefined();
+  });
+});
+
+describe("what a span says about its request and its failure", () => {
+  const int = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
+
+  it("reads kind, route, queue, exception type and response code from api/v3", () => {
+    const [server, handler, getObject, publish] = spansFromOtlpJson({
+      result: {
+        resourceSpans: [
+          {
+            resource: { attributes: [str("service.name", "mes")] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: "t1",
+                    spanId: "s1",
+                    name: "POST",
+                    kind: 2,
+                    startTimeUnixNano: "1764057600000000000",
+                    attributes: [
+                      str("http.request.method", "POST"),
+                      str("http.route", "/orders/:id/start"),
+                      int("http.response.status_code", 500),
+                    ],
+                    status: { code: 2, message: "boom" },
+                  },
+                  {
+                    traceId: "t1",
+                    spanId: "s2",
+                    parentSpanId: "s1",
+                    name: "request handler - /orders/:id/start",
+                    kind: "SPAN_KIND_INTERNAL",
+                    startTimeUnixNano: "1764057600000000000",
+                    events: [{ name: "exception", attributes: [str("exception.type", "TypeError")] }],
+                    status: { code: 2, message: "boom" },
+                  },
+                  {
+                    traceId: "t1",
+                    spanId: "s3",
+                    name: "S3.GetObject",
+                    kind: 3,
+                    startTimeUnixNano: "1764057600000000000",
+                    attributes: [str("rpc.service", "S3"), int("http.status_code", 404)],
+                    events: [{ name: "exception", attributes: [str("exception.type", "NoSuchKey")] }],
+                    status: { code: 2, message: "UnknownError" },
+                  },
+                  {
+                    traceId: "t1",
+                    spanId: "s4",
+                    name: "publish <default>",
+                    kind: 4,
+                    startTimeUnixNano: "1764057600000000000",
+                    attributes: [str("messaging.rabbitmq.destination.routing_key", "mes.work-orders")],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(server).toMatchObject({ kind: "server", request: "POST /orders/:id/start", httpStatus: 500, failed: true });
+    expect(handler).toMatchObject({ kind: "internal", errorType: "TypeError", error: "boom" });
+    expect(handler.request).toBeUndefined();
+    expect(getObject).toMatchObject({ kind: "client", errorType: "NoSuchKey", httpStatus: 404, error: "UnknownError" });
+    expect(getObject.request).toBeUndefined();
+    expect(publish).toMatchObject({ kind: "producer", request: "mes.work-orders publish", failed: false });
+  });
+
+  it("reads the same from the legacy API's tags and logs", () => {
+    const [consume] = spansFromLegacyJson({
+      data: [
+        {
+          traceID: "t1",
+          processes: { p1: { serviceName: "crm" } },
+          spans: [
+            {
+              traceID: "t1",
+              spanID: "s1",
+              operationName: "crm.order-status process",
+              startTime: 1764057600000000,
+              duration: 10,
+              processID: "p1",
+              tags: [
+                { key: "span.kind", type: "string", value: "consumer" },
+                { key: "messaging.destination.name", type: "string", value: "crm.order-status" },
+                { key: "messaging.operation", type: "string", value: "process" },
+                { key: "error", type: "bool", value: true },
+              ],
+              logs: [
+                {
+                  timestamp: 1764057600000001,
+                  fields: [
+                    { key: "event", type: "string", value: "exception" },
+                    { key: "exception.type", type: "string", value: "StatusConflictError" },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(consume).toMatchObject({
+      kind: "consumer",
+      request: "crm.order-status process",
+      failed: true,
+      errorType: "StatusConflictError",
+    });
+  });
+
+  it("names a request only from what its attributes say", () => {
+    const attrs = (entries: Record<string, string>) => new Map(Object.entries(entries));
+    expect(requestName(attrs({ "http.method": "GET", "http.route": "/orders/:id" }), "server")).toBe("GET /orders/:id");
+    // A path is not a route: it carries ids.
+    expect(
+      requestName(attrs({ "http.request.method": "POST", "url.path": "/orders/1/approve" }), "client"),
+    ).toBeUndefined();
+    expect(
+      requestName(attrs({ "messaging.destination.name": "q", "messaging.operation.type": "send" }), "producer"),
+    ).toBe("q publish");
+    expect(requestName(attrs({ "messaging.destination.name": "q" }), "consumer")).toBe("q process");
+    expect(requestName(attrs({ "messaging.destination.name": "q" }), "internal")).toBeUndefined();
   });
 });

@@ -1,5 +1,8 @@
 import { ORDER_ATTRIBUTES } from "./order-contract";
 
+/** OpenTelemetry span kinds, as both Jaeger APIs can say them. */
+export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer";
+
 /**
  * One span as the report needs it, whichever Jaeger API it came from. Times are epoch
  * milliseconds (fractional: span durations are often below a millisecond).
@@ -10,7 +13,15 @@ export interface ReportSpan {
   /** Absent for a root span. */
   parentSpanId?: string;
   service: string;
+  /** The span's name. */
   operation: string;
+  kind?: SpanKind;
+  /**
+   * The request or message this span itself is, as a person names it, from its attributes:
+   * `POST /orders/:id/start` (method and route), `mes.work-orders process` (queue and operation).
+   * Absent when the attributes do not say (the span's name is then the best name).
+   */
+  request?: string;
   startMs: number;
   endMs: number;
   /** `order.id`, wherever the order is known (attribute, or copied from baggage). */
@@ -22,6 +33,10 @@ export interface ReportSpan {
   /** Whether the span ended with an error status, and its error text (already scrubbed upstream). */
   failed: boolean;
   error?: string;
+  /** `exception.type` of the span's exception event (or `error.type`): `NoSuchKey`, `TypeError`. */
+  errorType?: string;
+  /** The HTTP response code the span records (`http.response.status_code`, or the older `http.status_code`). */
+  httpStatus?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -62,6 +77,77 @@ function nanosToMs(value: unknown): number | undefined {
 const OTLP_STATUS_ERROR = new Set<unknown>([2, "2", "STATUS_CODE_ERROR"]);
 const EXCEPTION_EVENT = "exception";
 const EXCEPTION_MESSAGE = "exception.message";
+const EXCEPTION_TYPE = "exception.type";
+
+/** OTLP's SpanKind enum: numbers in protobuf JSON, names in some writers. */
+const OTLP_KINDS: Record<string, SpanKind> = {
+  "1": "internal",
+  "2": "server",
+  "3": "client",
+  "4": "producer",
+  "5": "consumer",
+  SPAN_KIND_INTERNAL: "internal",
+  SPAN_KIND_SERVER: "server",
+  SPAN_KIND_CLIENT: "client",
+  SPAN_KIND_PRODUCER: "producer",
+  SPAN_KIND_CONSUMER: "consumer",
+};
+const KINDS: ReadonlySet<string> = new Set(["internal", "server", "client", "producer", "consumer"]);
+
+/** Attribute names the report reads beyond the order contract, current semantic conventions first. */
+const SEMCONV = {
+  httpMethod: ["http.request.method", "http.method"],
+  httpRoute: ["http.route"],
+  httpStatus: ["http.response.status_code", "http.status_code"],
+  queue: [
+    "messaging.destination.name",
+    "messaging.rabbitmq.destination.routing_key",
+    "messaging.rabbitmq.routing_key",
+    "messaging.destination",
+  ],
+  messagingOperation: ["messaging.operation.type", "messaging.operation", "messaging.operation.name"],
+  errorType: ["error.type"],
+} as const;
+
+const first = (attributes: ReadonlyMap<string, string>, keys: readonly string[]): string | undefined => {
+  for (const key of keys) {
+    const value = attributes.get(key);
+    if (value) return value;
+  }
+  return undefined;
+};
+
+/** Messaging operations as a person says them: a message is published or processed. */
+const MESSAGING_VERBS: Record<string, string> = {
+  publish: "publish",
+  send: "publish",
+  create: "publish",
+  process: "process",
+  deliver: "process",
+  receive: "receive",
+};
+
+/**
+ * The request or message a span is: an HTTP route with its method, or a queue with what was done
+ * with the message (a producer publishes, a consumer processes, where the attributes do not say).
+ */
+export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): string | undefined {
+  const method = first(attributes, SEMCONV.httpMethod);
+  const route = first(attributes, SEMCONV.httpRoute);
+  if (method && route) return `${method} ${route}`;
+  const queue = first(attributes, SEMCONV.queue);
+  if (queue && (kind === "producer" || kind === "consumer")) {
+    const said = first(attributes, SEMCONV.messagingOperation)?.toLowerCase();
+    const verb = (said && MESSAGING_VERBS[said]) ?? (kind === "producer" ? "publish" : "process");
+    return `${queue} ${verb}`;
+  }
+  return undefined;
+}
+
+function httpStatusOf(attributes: ReadonlyMap<string, string>): number | undefined {
+  const code = Number(first(attributes, SEMCONV.httpStatus));
+  return Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
+}
 
 function orderFields(attributes: ReadonlyMap<string, string>): Partial<ReportSpan> {
   return {
@@ -69,6 +155,22 @@ function orderFields(attributes: ReadonlyMap<string, string>): Partial<ReportSpa
     status: attributes.get(ORDER_ATTRIBUTES.status) || undefined,
     previousStatus: attributes.get(ORDER_ATTRIBUTES.previousStatus) || undefined,
     statusChangedAt: attributes.get(ORDER_ATTRIBUTES.statusChangedAt) || undefined,
+  };
+}
+
+/** What a span says about how it failed: the exception's type, the status text, the HTTP response code. */
+function failureFields(
+  failed: boolean,
+  attributes: ReadonlyMap<string, string>,
+  statusMessage: string | undefined,
+  exception: ReadonlyMap<string, string> | undefined,
+): Pick<ReportSpan, "error" | "errorType" | "httpStatus"> {
+  const httpStatus = httpStatusOf(attributes);
+  if (!failed) return { error: undefined, httpStatus };
+  return {
+    error: statusMessage ?? exception?.get(EXCEPTION_MESSAGE),
+    errorType: exception?.get(EXCEPTION_TYPE) || first(attributes, SEMCONV.errorType),
+    httpStatus,
   };
 }
 
@@ -98,20 +200,25 @@ export function spansFromOtlpJson(body: unknown): ReportSpan[] {
         const exception = list(span.events)
           .filter(isObject)
           .find((event) => event.name === EXCEPTION_EVENT);
+        const kind = OTLP_KINDS[String(span.kind)];
         spans.push({
           traceId,
           spanId,
           parentSpanId: text(span.parentSpanId),
           service,
           operation: text(span.name) ?? "",
+          kind,
+          request: requestName(attributes, kind),
           startMs,
           endMs: nanosToMs(span.endTimeUnixNano) ?? startMs,
           ...orderFields(attributes),
           failed,
-          error: failed
-            ? (text(status.message) ??
-              (exception ? otlpAttributes(exception.attributes).get(EXCEPTION_MESSAGE) : undefined))
-            : undefined,
+          ...failureFields(
+            failed,
+            attributes,
+            text(status.message),
+            exception ? otlpAttributes(exception.attributes) : undefined,
+          ),
         });
       }
     }
@@ -155,17 +262,21 @@ export function spansFromLegacyJson(body: unknown): ReportSpan[] {
         .filter(isObject)
         .find((ref) => ref.refType === "CHILD_OF" && text(ref.traceID) === traceId);
       const startMs = span.startTime / 1000;
+      const kindTag = tags.get("span.kind");
+      const kind = kindTag && KINDS.has(kindTag) ? (kindTag as SpanKind) : undefined;
       spans.push({
         traceId,
         spanId,
         parentSpanId: parent ? text(parent.spanID) : undefined,
         service: (isObject(process) && text(process.serviceName)) || "unknown_service",
         operation: text(span.operationName) ?? "",
+        kind,
+        request: requestName(tags, kind),
         startMs,
         endMs: startMs + (typeof span.duration === "number" ? span.duration / 1000 : 0),
         ...orderFields(tags),
         failed,
-        error: failed ? (tags.get("otel.status_description") ?? exceptionLog?.get(EXCEPTION_MESSAGE)) : undefined,
+        ...failureFields(failed, tags, tags.get("otel.status_description"), exceptionLog),
       });
     }
   }

@@ -22,7 +22,21 @@ describe("readReportConfig", () => {
       stuckAfter: "30m",
       image: "cli:1",
       jaegerUiUrl: undefined,
+      logsUrlTemplate: undefined,
+      statusOwners: {},
     });
+  });
+
+  it("reads the logs URL template, and names what is wrong with one", () => {
+    const template = "https://logs.internal.example/search?q=order.id:{orderId}&from={from}&to={to}";
+    expect(read({ report: { enabled: true, image: "cli:1", logsUrlTemplate: template } }).config?.logsUrlTemplate).toBe(
+      template,
+    );
+    expect(
+      read({ report: { enabled: true, image: "cli:1", logsUrlTemplate: "https://logs/?q={trace}" } }).errors,
+    ).toEqual([
+      "order-tracing:report.logsUrlTemplate: unknown placeholder {trace}; known: {traceId}, {orderId}, {service}, {from}, {to}",
+    ]);
   });
 
   it("reads an enabled report (Pulumi passes scalars as text)", () => {
@@ -64,7 +78,7 @@ describe("readReportConfig", () => {
       },
     });
     expect(errors).toEqual([
-      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, cronJob, serve, schedule, since, stuckAfter, image, jaegerUiUrl, interval, scraperNamespace (is it a typo?)",
+      "order-tracing:report.stuckAfterr: unknown key; known keys are enabled, cronJob, serve, schedule, since, stuckAfter, image, jaegerUiUrl, logsUrlTemplate, statusOwners, interval, scraperNamespace (is it a typo?)",
       'order-tracing:report.enabled: expected true or false, got string "yes"',
       'order-tracing:report.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://registry/cli"',
       expect.stringMatching(/^order-tracing:report\.schedule: expected a cron schedule of five fields/),
@@ -105,6 +119,35 @@ describe("readReportConfig: the exporter (report.serve)", () => {
       expect.stringMatching(/^order-tracing:report\.interval: expected a duration .*got "often"$/),
       expect.stringMatching(/^order-tracing:report\.scraperNamespace: expected a DNS-1123 label .*got "Prom NS"$/),
       "order-tracing:report.cronJob: false and report.serve is false too, so nothing would run; set report.serve: true (the exporter) or report.cronJob: true, or report.enabled: false",
+    ]);
+  });
+});
+
+describe("report.statusOwners", () => {
+  it("names the service that owns a status another service records", () => {
+    const { config, errors } = read({
+      report: { enabled: true, image: "cli:1", statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } },
+    });
+    expect(errors).toEqual([]);
+    expect(config?.statusOwners).toEqual({ ACCEPTED: "mes", IN_PRODUCTION: "mes" });
+  });
+
+  it("names each wrong pair and the expected form", () => {
+    const { errors } = read({
+      report: {
+        enabled: true,
+        image: "cli:1",
+        statusOwners: { "IN PRODUCTION": "mes", ACCEPTED: "m e s", SHIPPED: 3 },
+      },
+    });
+    expect(errors).toEqual([
+      'order-tracing:report.statusOwners.IN PRODUCTION: "IN PRODUCTION" is not a status (letters, digits, _ or -); expected STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes',
+      'order-tracing:report.statusOwners.ACCEPTED: "m e s" is not a service name (no spaces, commas or =); expected STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes',
+      "order-tracing:report.statusOwners.SHIPPED: expected a string, got number 3",
+      expect.stringMatching(/^order-tracing:report\.statusOwners\.SHIPPED: expected a service name/),
+    ]);
+    expect(read({ report: { statusOwners: "ACCEPTED=mes" } }).errors).toEqual([
+      'order-tracing:report.statusOwners: expected an object, got string "ACCEPTED=mes"',
     ]);
   });
 });

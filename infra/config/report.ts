@@ -1,5 +1,7 @@
 import { imageReference, missingOwnImage } from "./images";
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
+import { logsUrlTemplateProblem } from "../../cli/report/logs-link";
+import { STATUS_OWNERS_FORM, statusOwnerProblem } from "../../cli/report/options";
 import { dnsLabel } from "./index";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
@@ -25,6 +27,16 @@ export interface ReportConfig {
   image: string;
   /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: string;
+  /**
+   * The log search each stuck order links to, with `{traceId}`, `{orderId}`, `{service}`, `{from}`,
+   * `{to}` placeholders (cli/report/logs-link.ts); no logs links when absent.
+   */
+  logsUrlTemplate?: string;
+  /**
+   * Per status, the service that owns it where another service records it on the owner's behalf
+   * (`{ ACCEPTED: mes }` when CRM records a JVM MES's statuses): `--status-owners`.
+   */
+  statusOwners: Record<string, string>;
 }
 
 export interface ReportServeConfig {
@@ -51,6 +63,8 @@ const FIELDS = [
   "stuckAfter",
   "image",
   "jaegerUiUrl",
+  "logsUrlTemplate",
+  "statusOwners",
   "interval",
   "scraperNamespace",
 ] as const;
@@ -78,6 +92,23 @@ function httpUrl(value: string): string | undefined {
     // reported below
   }
   return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
+}
+
+/** `report.statusOwners`: an object of STATUS: service, each pair checked as the command checks it. */
+function readStatusOwners(read: ConfigReader): Record<string, string> {
+  const owners: Record<string, string> = {};
+  for (const status of read.fieldsOf("report.statusOwners") ?? []) {
+    const key = `report.statusOwners.${status}`;
+    const service = read.string(key);
+    if (service === undefined) {
+      read.fail(key, `expected a service name, such as mes (${STATUS_OWNERS_FORM})`);
+      continue;
+    }
+    const problem = statusOwnerProblem(status, service);
+    if (problem) read.fail(key, `${problem}; expected ${STATUS_OWNERS_FORM}`);
+    else owners[status] = service;
+  }
+  return owners;
 }
 
 /** Reads and checks every `report.*` key, enabled or not; returns the config only when enabled. */
@@ -115,6 +146,8 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
     jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
+    logsUrlTemplate: read.string("report.logsUrlTemplate", undefined, logsUrlTemplateProblem),
+    statusOwners: readStatusOwners(read),
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;
 }

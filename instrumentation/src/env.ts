@@ -56,6 +56,11 @@ export const DOWNWARD_API_FIELDS: Record<keyof typeof DOWNWARD_API_ENV, string> 
 export const ORDER_TRACING_ENV = {
   /** JSON rules for order context and status detection (see README "Order context rules"). */
   rules: "ORDER_TRACING_RULES",
+  /**
+   * `false` switches log correlation off: pino, winston and bunyan records then get no trace_id,
+   * span_id, trace_flags or order.id (default `true`; see README "Log correlation").
+   */
+  logCorrelation: "ORDER_TRACING_LOG_CORRELATION",
 } as const;
 
 /** The Node.js versions the bundle's OpenTelemetry line (sdk-node 0.223, Node.js ≥ 20.6) supports. */

@@ -18,6 +18,7 @@ import { chooseExporter, createExporter } from "./exporter";
 import { GLOBAL_HOOK, InstrumentationHook } from "./global-hook";
 import { createOrderHooks, OrderHooks } from "./hooks";
 import { asOrderId } from "./match";
+import { chooseLogCorrelation, createLogInstrumentations } from "./log-correlation";
 import { OrderBaggagePropagator, OrderContext, OrderContextSpanProcessor } from "./order-context";
 import { baseResourceAttributes } from "./resource";
 import { parseRules } from "./rules";
@@ -114,6 +115,8 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
   }
   const exporterChoice = chooseExporter(env);
   if (exporterChoice.problem) warnOnce("protocol", exporterChoice.problem);
+  const logCorrelation = chooseLogCorrelation(env);
+  if (logCorrelation.problem) warnOnce("log-correlation", logCorrelation.problem);
 
   const orderContext = new OrderContext(rules.baggageAllowList);
   const recorder = new StatusRecorder(trace.getTracer(TRACER_NAME, TRACER_VERSION), orderContext, (reason) =>
@@ -154,10 +157,14 @@ export function startInstrumentation(env: NodeJS.ProcessEnv = process.env): Runn
       new OrderContextSpanProcessor(orderContext),
       new AccountingSpanProcessor(batchProcessor, accounting, maxQueueSize),
     ],
-    // Traces only: no metrics or logs pipelines (they would default to OTLP over HTTP).
+    // Traces only: no metrics or logs pipelines (they would default to OTLP over HTTP). Log
+    // records get trace ids (log correlation) but stay where the service writes them.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: createInstrumentations(hooks),
+    instrumentations: [
+      ...createInstrumentations(hooks),
+      ...(logCorrelation.enabled ? createLogInstrumentations((span) => orderContext.orderIdOf(span)) : []),
+    ],
   });
   sdk.start();
 

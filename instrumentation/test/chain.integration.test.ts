@@ -9,13 +9,16 @@ import { run } from "../../test/support/project";
 import { DOWNWARD_API_ENV, ORDER_TRACING_ENV, OTEL_ENV, REGISTER_ENTRY } from "../src/env";
 import { OtlpJsonReceiver, ReceivedSpan } from "./otlp-json-receiver";
 import { leakedProbes, PII_PROBES, probeQueryString } from "./pii-probes";
+import { LOG_CORRELATION_KEYS } from "../src/log-correlation";
 
 /**
  * The issue-4 chain: Shop (HTTP, S3 put, HTTP to CRM) → CRM (AMQP publish to real RabbitMQ) →
  * MES (AMQP consume, S3 list/get, status event), each a Node.js process with the built bundle
  * preloaded through NODE_OPTIONS exactly as the init container does it, exporting over OTLP gRPC
  * to our built collector, which forwards OTLP/JSON to a receiver in this test. Run on Node.js 20
- * (this process's node), 22 and 24 (binaries from instrumentation's devDependencies).
+ * (this process's node), 22 and 24 (binaries from instrumentation's devDependencies). Each service
+ * logs every record through pino, winston and bunyan (test/chain/loggers.js), and the lines must
+ * carry the ids of the span they were written in (log correlation, issue 21).
  */
 
 const PACKAGE_DIR = path.resolve(__dirname, "..");
@@ -23,6 +26,32 @@ const REPO = path.resolve(PACKAGE_DIR, "..");
 const BUNDLE_DIR = path.join(PACKAGE_DIR, "build", "bundle");
 const COLLECTOR = path.join(REPO, ".tools", "bin", "otelcol-ordertracing");
 const CHAIN_DIR = path.join(__dirname, "chain");
+
+/** The loggers of test/chain/loggers.js, and the record each chain service logs inside its span. */
+const LOGGERS = ["pino", "winston", "bunyan"] as const;
+const LOGGED = { shop: "order created", crm: "order sent to MES", mes: "work order accepted" } as const;
+
+interface LogRecord {
+  logger: string;
+  msg?: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+/** The JSON records a chain service wrote through one of the loggers (its stdout is its log file). */
+function logRecords(logFile: string): LogRecord[] {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogRecord)
+    .filter((record) => (LOGGERS as readonly string[]).includes(record.logger));
+}
+
+/** Each logger's record of `message` in a service's log, keyed by logger. */
+function recordsOf(logFile: string, message: string): Record<string, LogRecord | undefined> {
+  const records = logRecords(logFile).filter((record) => (record.msg ?? record.message) === message);
+  return Object.fromEntries(LOGGERS.map((logger) => [logger, records.find((record) => record.logger === logger)]));
+}
 
 const NODE_RUNTIMES = [
   { label: "Node.js 20", binary: process.execPath },
@@ -53,6 +82,8 @@ function orderRequest(): { path: string; headers: Record<string, string>; body: 
       authorization: PII_PROBES.bearer,
       cookie: `session=${PII_PROBES.jwt}`,
       "x-customer-email": PII_PROBES.email,
+      // Foreign baggage: filtered at the edge, it must reach neither a span nor a log line.
+      baggage: `customer.email=${encodeURIComponent(PII_PROBES.email)},customer.name=${encodeURIComponent(PII_PROBES.name)}`,
     },
     body: JSON.stringify({
       customer: {
@@ -98,6 +129,8 @@ async function startChain(options: {
   logDir: string;
   rabbit: RabbitMq;
   s3: S3Server;
+  /** Extra variables for every service. */
+  env?: Record<string, string>;
 }): Promise<Chain> {
   const [shopPort, crmPort, mesPort] = await freePorts(3);
   const common = {
@@ -115,6 +148,7 @@ async function startChain(options: {
     S3_BUCKET: options.s3.bucket,
     S3_ACCESS_KEY_ID: SANDBOX_S3_CREDENTIALS.accessKeyId,
     S3_SECRET_ACCESS_KEY: SANDBOX_S3_CREDENTIALS.secretAccessKey,
+    ...options.env,
   };
   const service = (name: string, port: number, extra: Record<string, string> = {}) =>
     startProcess({
@@ -244,6 +278,38 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
     expect(warnings[0]).toMatch(warning);
   });
 
+  it(`with ${ORDER_TRACING_ENV.logCorrelation}=false still traces, and leaves every log line as it was`, async () => {
+    const chain = await startChain({
+      node: process.execPath,
+      otlpEndpoint,
+      tag: "log-correlation-off",
+      logDir,
+      rabbit,
+      s3,
+      env: { [ORDER_TRACING_ENV.logCorrelation]: "false" },
+    });
+    let orderId: string | undefined;
+    try {
+      const order = await placeOrder(chain.shopUrl);
+      expect(order.status).toBe(201);
+      orderId = order.orderId as string;
+      const id = orderId;
+      await waitFor("MES's ACCEPTED status change", () => statusChange(receiver.spans, id, "ACCEPTED"));
+    } finally {
+      await chain.stop();
+    }
+    for (const service of chain.services) {
+      const name = service.name.replace("-log-correlation-off", "") as keyof typeof LOGGED;
+      const records = recordsOf(service.logFile, LOGGED[name]);
+      for (const logger of LOGGERS) {
+        expect(records[logger], `${name} ${logger}`).toMatchObject({ orderId });
+        for (const key of Object.values(LOG_CORRELATION_KEYS)) {
+          expect(Object.keys(records[logger] ?? {}), `${name} ${logger}`).not.toContain(key);
+        }
+      }
+    }
+  });
+
   describe.each(NODE_RUNTIMES)("on $label", ({ label, binary }) => {
     const tag = label.replace(/\D/g, "");
 
@@ -311,6 +377,24 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
         }
 
         expect(leakedProbes(receiver.rawBodies.join("\n"))).toEqual([]);
+
+        // Log correlation: each logger's line carries the trace, the span it was written in and the order.
+        for (const service of chain.services) {
+          const name = service.name.replace(`-${tag}`, "") as keyof typeof LOGGED;
+          const spansOfService = new Set(
+            trace.filter((span) => span.resource["service.name"] === name).map((span) => span.spanId),
+          );
+          const records = recordsOf(service.logFile, LOGGED[name]);
+          for (const logger of LOGGERS) {
+            const record = records[logger];
+            expect(record, `${name} ${logger}: no "${LOGGED[name]}" line`).toBeDefined();
+            expect(record?.[LOG_CORRELATION_KEYS.traceId], `${name} ${logger}`).toBe(accepted.traceId);
+            expect(spansOfService, `${name} ${logger}`).toContain(record?.[LOG_CORRELATION_KEYS.spanId]);
+            expect(record?.[LOG_CORRELATION_KEYS.traceFlags], `${name} ${logger}`).toBe("01");
+            expect(record?.[LOG_CORRELATION_KEYS.orderId], `${name} ${logger}`).toBe(orderId);
+          }
+          expect(leakedProbes(readFileSync(service.logFile, "utf8")), service.name).toEqual([]);
+        }
 
         writeFileSync(
           path.join(PACKAGE_DIR, "build", `chain-trace-node${tag}.json`),

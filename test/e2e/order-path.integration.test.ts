@@ -6,6 +6,8 @@
  * Node.js MES and its bundle, and with the JVM MES traced by the OpenTelemetry Java agent, which
  * has no scrubbing and no order rules of its own.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
@@ -16,6 +18,9 @@ import { ReconnectingBroker } from "../../examples/order-system/src/lib/amqp";
 import { createLogger } from "../../examples/order-system/src/lib/log";
 import { PII_CORPUS, pathSegment, probesFoundIn } from "../faults/pii-corpus";
 import type { ScenarioName, ScenarioResult } from "../../cli/local/scenarios";
+import type { ReportJson } from "../../cli/report/format";
+import { LOG_CORRELATION_KEYS } from "../../instrumentation/src/log-correlation";
+import { REPO, run } from "../support/project";
 import { sandboxCli } from "../support/sandbox-cli";
 import {
   JaegerTraces,
@@ -30,6 +35,14 @@ import {
   eventually,
   type Span,
 } from "./jaeger-traces";
+
+/** A pino record of a sandbox service, as its log file (`<dir>/logs/<service>.log`) holds it. */
+type LogRecord = { msg?: string } & Partial<
+  Record<(typeof LOG_CORRELATION_KEYS)[keyof typeof LOG_CORRELATION_KEYS], string>
+>;
+
+/** Jaeger's query API may drop a trace id's leading zeros; log lines carry all 32 digits. */
+const fullTraceId = (traceId: string): string => traceId.padStart(32, "0");
 
 /** What differs between the two MES variants: how MES's logic error shows in its span. */
 const MES_FAILURE: Record<MesVariant, { exceptionType: string; statusDescription?: string }> = {
@@ -57,6 +70,15 @@ describe.each(MES_VARIANTS)("with the %s MES", (mes) => {
   /** The order's spans in Jaeger, once `ready` holds for them. */
   const orderSpans = (orderId: string, ready: (spans: Span[]) => boolean) =>
     jaeger.spansOfOrder(orderId, SANDBOX_SERVICES, ready);
+
+  /** The JSON records a Node.js service logged about an order (the bundle's `order.id` field). */
+  function logRecordsOfOrder(service: string, orderId: string): LogRecord[] {
+    return readFileSync(path.join(dir, "logs", `${service}.log`), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as LogRecord)
+      .filter((record) => record[LOG_CORRELATION_KEYS.orderId] === orderId);
+  }
 
   // --- the sandbox ------------------------------------------------------------------------------------
 
@@ -292,6 +314,60 @@ describe.each(MES_VARIANTS)("with the %s MES", (mes) => {
       }
       expect(latestStatus(spans)).toBe("ACCEPTED");
       expect(spans.filter(isStatusChange).map((s) => s.tags["order.status"])).not.toContain("IN_PRODUCTION");
+    });
+
+    // The JVM MES is not ours to instrument for logs (its own slf4j logging, no bundle): with it, the
+    // CRM side and the report are checked, MES's own lines only with the Node.js MES.
+    it("mes-logic-error: the order's trace id and order id are in MES's and CRM's log lines, and the report links them", async () => {
+      const orderId = orderOf("mes-logic-error");
+      const spans = await orderSpans(orderId, (all) =>
+        all.some((s) => s.service === "mes" && kind(s) === "server" && failed(s)),
+      );
+      const failing = spans.find((s) => s.service === "mes" && kind(s) === "server" && failed(s));
+      const failingTrace = fullTraceId(failing?.traceId ?? "");
+      const orderTraces = new Set(spans.map((s) => fullTraceId(s.traceId)));
+      const crm = logRecordsOfOrder("crm", orderId);
+
+      // CRM logged the order, and each of its lines about it is in one of the order's traces.
+      expect(crm.map((r) => r.msg)).toContain("order status changed by MES");
+      for (const record of crm)
+        expect(orderTraces, JSON.stringify(record)).toContain(record[LOG_CORRELATION_KEYS.traceId]);
+
+      if (mes === "nodejs") {
+        const mesLines = logRecordsOfOrder("mes", orderId);
+        const lines = mesLines.map((r) => JSON.stringify(r)).join("\n");
+        // MES's error line was written inside the failing request: its trace, one of its spans, the order.
+        const error = mesLines.find((r) => r[LOG_CORRELATION_KEYS.traceId] === failingTrace);
+        expect(error, `no MES line in trace ${failingTrace}:\n${lines}`).toMatchObject({ msg: "request failed" });
+        const spansOfFailingTrace = spans.filter((s) => fullTraceId(s.traceId) === failingTrace).map((s) => s.spanId);
+        expect(spansOfFailingTrace).toContain(error?.[LOG_CORRELATION_KEYS.spanId]);
+        for (const record of mesLines) {
+          expect(orderTraces, JSON.stringify(record)).toContain(record[LOG_CORRELATION_KEYS.traceId]);
+        }
+        // The status event joins them: MES's ACCEPTED line and CRM's line about it share a trace.
+        const accepted = mesLines.find((r) => r.msg === "order status changed");
+        const crmOfAccepted = crm.find((r) => r.msg === "order status changed by MES");
+        expect(crmOfAccepted?.[LOG_CORRELATION_KEYS.traceId]).toBe(accepted?.[LOG_CORRELATION_KEYS.traceId]);
+      }
+
+      // The report's row for the order names the failing trace and links to its logs.
+      const template = "https://logs.internal.example/search?q=trace_id:{traceId}&order={orderId}";
+      const report = await run(
+        process.execPath,
+        [
+          path.join(REPO, "bin", "order-tracing.js"),
+          "report",
+          "--jaeger-url",
+          endpoints.jaegerQuery,
+          "--since",
+          "1h",
+        ].concat(["--stuck-after", "1s", "--format", "json", "--logs-url-template", template]),
+        { cwd: REPO, timeoutMs: 120_000 },
+      );
+      expect(report.code, report.stderr).toBe(0);
+      const row = (JSON.parse(report.stdout) as ReportJson).stuck.find((s) => s.orderId === orderId);
+      expect(row).toMatchObject({ status: "ACCEPTED", service: "mes", traceId: failingTrace });
+      expect(row?.logsUrl).toBe(`https://logs.internal.example/search?q=trace_id:${failingTrace}&order=${orderId}`);
     });
 
     it("broker-loss: Jaeger shows the work order published by CRM and never consumed by MES", async () => {

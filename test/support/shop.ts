@@ -24,9 +24,14 @@ export interface ShopBackends {
   crm: ManagedProcess;
   /**
    * Starts a Shop on a free port: plain (no `otlpEndpoint`) or instrumented, exporting to
-   * `otlpEndpoint` (`host:port` of an OTLP gRPC receiver). Resolves once it accepts connections.
+   * `otlpEndpoint` (`host:port` of an OTLP gRPC receiver), with `instrumentationEnv` over the
+   * injected variables. Resolves once it accepts connections.
    */
-  startShop(name: string, otlpEndpoint?: string): Promise<{ shop: ManagedProcess; url: string }>;
+  startShop(
+    name: string,
+    otlpEndpoint?: string,
+    instrumentationEnv?: Record<string, string>,
+  ): Promise<{ shop: ManagedProcess; url: string }>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +66,11 @@ export async function startShopBackends(stack: StackConfig, logDir: string): Pro
     AWS_ACCESS_KEY_ID: SANDBOX_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SANDBOX_S3_CREDENTIALS.secretAccessKey,
   });
-  const envOf = (port: number, otlpEndpoint: string | undefined): NodeJS.ProcessEnv => {
+  const envOf = (
+    port: number,
+    otlpEndpoint: string | undefined,
+    instrumentationEnv: Record<string, string>,
+  ): NodeJS.ProcessEnv => {
     const base = { PATH: process.env.PATH, HOME: process.env.HOME };
     if (otlpEndpoint === undefined) return { ...base, ...appEnv(port) };
     return {
@@ -70,20 +79,21 @@ export async function startShopBackends(stack: StackConfig, logDir: string): Pro
         bundleDir: BUNDLE_DIR,
         otlpEndpoint: `http://${otlpEndpoint}`,
       }),
+      ...instrumentationEnv,
     };
   };
 
   return {
     s3,
     crm,
-    startShop: async (name, otlpEndpoint) => {
+    startShop: async (name, otlpEndpoint, instrumentationEnv = {}) => {
       const port = await freePort();
       const shop = startProcess({
         name,
         command: process.execPath,
         args: ["dist/shop.js"],
         cwd: ORDER_SYSTEM_DIR,
-        env: envOf(port, otlpEndpoint),
+        env: envOf(port, otlpEndpoint, instrumentationEnv),
         logDir,
       });
       try {

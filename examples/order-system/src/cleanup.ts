@@ -19,7 +19,7 @@ async function main(orderIds: string[]): Promise<void> {
       );
       const keys = (listed.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
       for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-      log.info("model sources deleted", { orderId, objects: keys.length });
+      log.info({ orderId, objects: keys.length }, "model sources deleted");
     }
   } finally {
     client.destroy();
@@ -27,6 +27,6 @@ async function main(orderIds: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  log.error("cleanup failed", { error: errorMessage(error) });
+  log.error({ error: errorMessage(error) }, "cleanup failed");
   process.exit(1);
 });

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   await broker.start();
   const app = await createMesApp({ broker, storage, log });
   const server = await listen(app, listenHost(), portEnv("PORT", 8082));
-  log.info("listening", { address: server.address() });
+  log.info({ address: server.address() }, "listening");
   stopOnSignals(log, async () => {
     await closeServer(server);
     await broker.close();
@@ -25,6 +25,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log.error("could not start", { error: errorMessage(error) });
+  log.error({ error: errorMessage(error) }, "could not start");
   process.exit(1);
 });

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const storage = modelStorageFromEnv();
   const app = createShopApp({ storage, crmUrl: requiredEnv("CRM_URL"), status: statusReporter, log });
   const server = await listen(app, listenHost(), portEnv("PORT", 8080));
-  log.info("listening", { address: server.address() });
+  log.info({ address: server.address() }, "listening");
   stopOnSignals(log, async () => {
     await closeServer(server);
     storage.client.destroy();
@@ -20,6 +20,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log.error("could not start", { error: errorMessage(error) });
+  log.error({ error: errorMessage(error) }, "could not start");
   process.exit(1);
 });

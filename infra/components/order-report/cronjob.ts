@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { statusOwnersArg } from "../../../cli/report/options";
 import { CLUSTER_DNS_PEER, PORTS } from "../../topology";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
@@ -36,15 +37,22 @@ export interface ReportCronJobParams {
   jaegerQueryUrl: string;
   /** Base of the trace links; the command defaults it to the query URL. */
   jaegerUiUrl?: string;
+  /** The logs link of each stuck order (`--logs-url-template`); none when absent. */
+  logsUrlTemplate?: string;
   since: string;
   stuckAfter: string;
+  /** Per status, the service that owns it (`--status-owners`); empty: the recorder owns it. */
+  statusOwners?: Readonly<Record<string, string>>;
   serviceAccountName: string;
   podLabels: Record<string, string>;
 }
 
 /** The arguments of `order-tracing report` as the CronJob runs it: JSON on stdout, for the logs. */
 export function reportArgs(
-  params: Pick<ReportCronJobParams, "jaegerQueryUrl" | "jaegerUiUrl" | "since" | "stuckAfter">,
+  params: Pick<
+    ReportCronJobParams,
+    "jaegerQueryUrl" | "jaegerUiUrl" | "logsUrlTemplate" | "since" | "stuckAfter" | "statusOwners"
+  >,
 ) {
   return [
     "report",
@@ -57,6 +65,10 @@ export function reportArgs(
     "--format",
     "json",
     ...(params.jaegerUiUrl ? ["--jaeger-ui-url", params.jaegerUiUrl] : []),
+    ...(params.logsUrlTemplate ? ["--logs-url-template", params.logsUrlTemplate] : []),
+    ...(params.statusOwners && Object.keys(params.statusOwners).length > 0
+      ? ["--status-owners", statusOwnersArg(params.statusOwners)]
+      : []),
   ];
 }
 

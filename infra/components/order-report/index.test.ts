@@ -52,6 +52,20 @@ const policyNamed = (declared: MockedResource[], name: string) =>
   )?.inputs.spec;
 
 describe("OrderReportCronJob", () => {
+  it("passes the logs URL template to the command as it is", async () => {
+    const logsUrlTemplate = "https://logs.internal.example/search?q=trace_id:{traceId}&from={from}&to={to}";
+    const { spec } = await declare({ logsUrlTemplate });
+    const args = spec.jobTemplate.spec.template.spec.containers[0].args;
+    expect(args.slice(-2)).toEqual(["--logs-url-template", logsUrlTemplate]);
+  });
+
+  it("passes the status owners of the stack config to the report", async () => {
+    const { spec } = await declare({ statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } });
+    const args = spec.jobTemplate.spec.template.spec.containers[0].args as string[];
+    expect(args.slice(-2)).toEqual(["--status-owners", "ACCEPTED=mes,IN_PRODUCTION=mes"]);
+    expect((await declare()).spec.jobTemplate.spec.template.spec.containers[0].args).not.toContain("--status-owners");
+  });
+
   it("runs the report as JSON on the schedule against Jaeger query, locked down", async () => {
     const { name, spec } = await declare({
       schedule: "*/15 * * * *",
@@ -80,6 +94,7 @@ describe("OrderReportCronJob", () => {
       "--jaeger-ui-url",
       "https://tracing.internal.example",
     ]);
+    expect(pod.containers[0].args).not.toContain("--logs-url-template");
     expect(pod.containers[0].securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

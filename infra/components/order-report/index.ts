@@ -19,8 +19,12 @@ export interface OrderReportCronJobArgs {
   image: string;
   since: string;
   stuckAfter: string;
+  /** Per status, the service that owns it where another records it (`--status-owners`). */
+  statusOwners?: Readonly<Record<string, string>>;
   /** Base of the trace links in the JSON (the internal Jaeger UI address); defaults to the query URL. */
   jaegerUiUrl?: pulumi.Input<string | undefined>;
+  /** The logs link of each stuck order, with placeholders (docs/report.md "Links to the logs"). */
+  logsUrlTemplate?: string;
   /**
    * Jaeger query as the report reaches it: its HTTP API's URL (with the base path, if any) and its
    * pods' labels. Defaults to the Jaeger part of infra/topology.ts.
@@ -65,8 +69,10 @@ export class OrderReportCronJob extends pulumi.ComponentResource {
               image: args.image,
               jaegerQueryUrl,
               jaegerUiUrl,
+              logsUrlTemplate: args.logsUrlTemplate,
               since: args.since,
               stuckAfter: args.stuckAfter,
+              statusOwners: args.statusOwners,
               serviceAccountName,
               podLabels: labels,
             }),

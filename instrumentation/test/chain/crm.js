@@ -5,6 +5,9 @@
 const express = require("express");
 const amqp = require("amqplib");
 const { recordStatusChange } = require("@order-tracing/instrumentation/status");
+const { createLogger } = require("./loggers");
+
+const log = createLogger("crm");
 
 async function main() {
   const connection = await amqp.connect(process.env.AMQP_URL);
@@ -18,6 +21,7 @@ async function main() {
     recordStatusChange({ orderId, status: "SUBMITTED", previousStatus: "CREATED" });
     channel.sendToQueue(process.env.MES_QUEUE, Buffer.from(JSON.stringify({ orderId, material, contact: customer })));
     await channel.waitForConfirms();
+    log.info({ orderId }, "order sent to MES");
     res.status(202).json({ orderId, status: "SUBMITTED" });
   });
   app.listen(Number(process.env.PORT), "127.0.0.1");

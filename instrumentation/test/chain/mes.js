@@ -5,7 +5,10 @@
 const http = require("node:http");
 const amqp = require("amqplib");
 const { GetObjectCommand, ListObjectsV2Command } = require("@aws-sdk/client-s3");
+const { createLogger } = require("./loggers");
 const { createS3Client } = require("./s3-client");
+
+const log = createLogger("mes");
 
 const s3 = createS3Client();
 
@@ -25,6 +28,7 @@ async function main() {
       );
       await model.Body.transformToByteArray();
       const event = { orderId, status: "ACCEPTED", previousStatus: "SUBMITTED" };
+      log.info({ orderId, modelBytes: listing.Contents[0].Size }, "work order accepted");
       channel.sendToQueue(process.env.STATUS_QUEUE, Buffer.from(JSON.stringify(event)));
       channel.ack(message);
     } catch (error) {

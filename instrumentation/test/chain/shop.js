@@ -5,7 +5,10 @@ const express = require("express");
 const { randomUUID } = require("node:crypto");
 const { PutObjectCommand } = require("@aws-sdk/client-s3");
 const { recordStatusChange } = require("@order-tracing/instrumentation/status");
+const { createLogger } = require("./loggers");
 const { createS3Client } = require("./s3-client");
+
+const log = createLogger("shop");
 
 const s3 = createS3Client();
 const app = express();
@@ -29,6 +32,7 @@ app.post("/orders", async (req, res) => {
       body: JSON.stringify({ orderId, customer, material: req.body.material }),
     });
     if (!crm.ok) throw new Error(`crm answered ${crm.status}`);
+    log.info({ orderId }, "order created");
     res.status(201).json({ orderId, status: "CREATED" });
   } catch (error) {
     res.status(500).json({ error: String(error) });

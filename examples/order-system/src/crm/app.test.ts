@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import pino from "pino";
 import { BrokerUnavailableError, type OrderBroker } from "../lib/amqp";
 import { closeServer, listen } from "../lib/http";
 import type { Logger } from "../lib/log";
@@ -7,7 +8,7 @@ import type { StatusChange } from "../lib/order-status";
 import { QUEUES } from "../lib/topology";
 import { createCrmApp } from "./app";
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet: Logger = pino({ enabled: false });
 const customer = {
   name: "Probe Unit Customer",
   email: "probe.unit@example.invalid",

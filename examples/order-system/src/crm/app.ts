@@ -36,7 +36,7 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
   const move = (order: CrmOrder, to: OrderStatus): StatusEvent => {
     const change = orders.move(order, to);
     status.changed(change);
-    log.info("order status changed", { orderId: order.orderId, status: to, previousStatus: change.previousStatus });
+    log.info({ orderId: order.orderId, status: to, previousStatus: change.previousStatus }, "order status changed");
     return change;
   };
 
@@ -85,10 +85,13 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
       if (!(error instanceof BrokerUnavailableError)) throw error;
       // Unless MES has answered meanwhile: then the work order got through although its confirm did not.
       if (order.status === "APPROVED") {
-        log.warn("handing the order to MES failed; it stays APPROVED", {
-          orderId: order.orderId,
-          error: error.message,
-        });
+        log.warn(
+          {
+            orderId: order.orderId,
+            error: error.message,
+          },
+          "handing the order to MES failed; it stays APPROVED",
+        );
         res
           .status(503)
           .json({ error: "the message broker is unavailable; approve again to retry", ...statusView(order) });
@@ -127,11 +130,11 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
     }
     const order = orders.get(event.orderId);
     if (!order) {
-      log.warn("status event for an unknown order", { orderId: event.orderId, status: event.status });
+      log.warn({ orderId: event.orderId, status: event.status }, "status event for an unknown order");
       return "reject";
     }
     if (!MES_STATUSES.includes(event.status)) {
-      log.warn("MES reported a status that only CRM sets", { orderId: order.orderId, status: event.status });
+      log.warn({ orderId: order.orderId, status: event.status }, "MES reported a status that only CRM sets");
       return "reject";
     }
     // MES can consume the work order and answer before the broker's confirm of that publish reaches
@@ -141,14 +144,17 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
     try {
       orders.move(order, event.status, new Date(event.changedAt));
     } catch (error) {
-      log.warn("status event out of order", {
-        orderId: order.orderId,
-        status: event.status,
-        error: errorMessage(error),
-      });
+      log.warn(
+        {
+          orderId: order.orderId,
+          status: event.status,
+          error: errorMessage(error),
+        },
+        "status event out of order",
+      );
       return "reject";
     }
-    log.info("order status changed by MES", { orderId: order.orderId, status: event.status });
+    log.info({ orderId: order.orderId, status: event.status }, "order status changed by MES");
     return "ack";
   });
 

@@ -51,10 +51,13 @@ export class ReconnectingBroker implements OrderBroker {
     this.connected ??= new Promise((resolve) => {
       const attempt = (): void => {
         this.connect().then(resolve, (error: unknown) => {
-          this.log.warn("broker connection failed; retrying", {
-            error: errorMessage(error),
-            inMs: this.reconnectDelayMs,
-          });
+          this.log.warn(
+            {
+              error: errorMessage(error),
+              inMs: this.reconnectDelayMs,
+            },
+            "broker connection failed; retrying",
+          );
           this.scheduleReconnect(attempt);
         });
       };
@@ -98,9 +101,9 @@ export class ReconnectingBroker implements OrderBroker {
       const channel = await model.createConfirmChannel();
       await channel.prefetch(10);
       for (const queue of this.queues) await channel.assertQueue(queue, { durable: true });
-      model.on("error", (error: unknown) => this.log.warn("broker connection error", { error: errorMessage(error) }));
+      model.on("error", (error: unknown) => this.log.warn({ error: errorMessage(error) }, "broker connection error"));
       model.on("close", () => this.onClose(model));
-      channel.on("error", (error: unknown) => this.log.warn("broker channel error", { error: errorMessage(error) }));
+      channel.on("error", (error: unknown) => this.log.warn({ error: errorMessage(error) }, "broker channel error"));
       // A channel can die alone (a protocol error); closing the connection then takes the reconnect path.
       channel.on("close", () => {
         if (this.channel === channel) void model.close().catch(() => undefined);
@@ -109,7 +112,7 @@ export class ReconnectingBroker implements OrderBroker {
       this.model = model;
       this.channel = channel;
       this.reconnectDelayMs = RECONNECT_MIN_MS;
-      this.log.info("connected to the broker", { queues: this.queues });
+      this.log.info({ queues: this.queues }, "connected to the broker");
     } catch (error) {
       await model.close().catch(() => undefined);
       throw error;
@@ -124,7 +127,7 @@ export class ReconnectingBroker implements OrderBroker {
     this.log.warn("broker connection closed; reconnecting");
     const attempt = (): void => {
       this.connect().catch((error: unknown) => {
-        this.log.warn("broker reconnect failed; retrying", { error: errorMessage(error), inMs: this.reconnectDelayMs });
+        this.log.warn({ error: errorMessage(error), inMs: this.reconnectDelayMs }, "broker reconnect failed; retrying");
         this.scheduleReconnect(attempt);
       });
     };
@@ -153,7 +156,7 @@ export class ReconnectingBroker implements OrderBroker {
     try {
       outcome = await handler(JSON.parse(message.content.toString("utf8")) as unknown);
     } catch (error) {
-      this.log.error("message handling failed; rejecting it", { error: errorMessage(error) });
+      this.log.error({ error: errorMessage(error) }, "message handling failed; rejecting it");
       outcome = "reject";
     }
     try {
@@ -161,7 +164,7 @@ export class ReconnectingBroker implements OrderBroker {
       else channel.nack(message, false, false);
     } catch (error) {
       // The channel died while the handler ran: the broker redelivers or drops it by itself.
-      this.log.warn("could not settle a message on a closed channel", { error: errorMessage(error) });
+      this.log.warn({ error: errorMessage(error) }, "could not settle a message on a closed channel");
     }
   }
 }

@@ -38,7 +38,7 @@ export function errorHandler(log: Logger): express.ErrorRequestHandler {
     } else if (isBodyParserError(error)) {
       res.status(error.status).json({ error: "invalid request body" });
     } else {
-      log.error("request failed", { method: req.method, route: req.route?.path, error: errorMessage(error) });
+      log.error({ method: req.method, route: req.route?.path, error: errorMessage(error) }, "request failed");
       res.status(500).json({ error: "internal error" });
     }
   };
@@ -66,9 +66,9 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    log.info("stopping", { signal });
+    log.info({ signal }, "stopping");
     stop().catch((error: unknown) => {
-      log.error("stop failed", { error: errorMessage(error) });
+      log.error({ error: errorMessage(error) }, "stop failed");
       process.exitCode = 1;
     });
   };

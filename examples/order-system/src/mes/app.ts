@@ -41,7 +41,7 @@ export async function createMesApp({ broker, storage, log }: MesDeps): Promise<e
     };
     await broker.publish(QUEUES.statusEvents, event);
     orders.move(order, to, new Date(event.changedAt));
-    log.info("order status changed", { orderId: order.orderId, status: to, previousStatus: event.previousStatus });
+    log.info({ orderId: order.orderId, status: to, previousStatus: event.previousStatus }, "order status changed");
   };
 
   app.post("/orders/:id/start", async (req, res) => {
@@ -71,7 +71,7 @@ export async function createMesApp({ broker, storage, log }: MesDeps): Promise<e
       return "reject";
     }
     if (orders.get(workOrder.orderId)) {
-      log.warn("work order received twice", { orderId: workOrder.orderId });
+      log.warn({ orderId: workOrder.orderId }, "work order received twice");
       return "ack";
     }
     // Fetching the model is what "accepted" means: a missing model (a bucket cleanup deleted it)

@@ -57,7 +57,7 @@ export function createShopApp({ storage, crmUrl, status, log }: ShopDeps): expre
     orders.add(order);
     status.concerns(order.orderId);
     status.changed({ orderId: order.orderId, status: "CREATED", previousStatus: undefined, changedAt: now });
-    log.info("order created", { orderId: order.orderId, material, quantity });
+    log.info({ orderId: order.orderId, material, quantity }, "order created");
 
     const key = modelKey(order.orderId, fileName);
     try {
@@ -70,7 +70,7 @@ export function createShopApp({ storage, crmUrl, status, log }: ShopDeps): expre
         }),
       );
     } catch (error) {
-      log.error("storing the model failed", { orderId: order.orderId, error: errorMessage(error) });
+      log.error({ orderId: order.orderId, error: errorMessage(error) }, "storing the model failed");
       throw new HttpError(502, "the model could not be stored; the order stays CREATED");
     }
 
@@ -85,12 +85,12 @@ export function createShopApp({ storage, crmUrl, status, log }: ShopDeps): expre
       });
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      log.error("registering the order in CRM failed", { orderId: order.orderId, error: error.message });
+      log.error({ orderId: order.orderId, error: error.message }, "registering the order in CRM failed");
       throw new HttpError(502, "CRM is unavailable; the order stays CREATED");
     }
     const crmStatus = statusOf(registered.body);
     if (registered.status !== 201 || crmStatus === undefined) {
-      log.error("CRM refused the order", { orderId: order.orderId, httpStatus: registered.status });
+      log.error({ orderId: order.orderId, httpStatus: registered.status }, "CRM refused the order");
       throw new HttpError(502, `CRM refused the order (HTTP ${registered.status}); the order stays CREATED`);
     }
     order.status = crmStatus;
@@ -111,10 +111,13 @@ export function createShopApp({ storage, crmUrl, status, log }: ShopDeps): expre
         order.statusChangedAt = changedAt;
       }
     } catch (error) {
-      log.warn("CRM unavailable; answering with the shop's own record", {
-        orderId: order.orderId,
-        error: errorMessage(error),
-      });
+      log.warn(
+        {
+          orderId: order.orderId,
+          error: errorMessage(error),
+        },
+        "CRM unavailable; answering with the shop's own record",
+      );
     }
     res.json({ orderId: order.orderId, status: order.status, statusChangedAt: order.statusChangedAt });
   });
