@@ -7,21 +7,37 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
+/** One command: what `order-tracing --help` says it does, and its module, loaded on use. */
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
 /**
  * Every command, loaded lazily so one command's dependencies never slow another. Add a command as
- * `name: async () => (await import("./name")).command,` with its module in cli/<name>/.
+ * `name: { summary: "…", load: async () => (await import("./name")).command },` with its module in
+ * cli/<name>/; `order-tracing <name> --help` prints that module's own usage.
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  report: async () => (await import("./report")).command,
-  local: async () => (await import("./local")).command,
+const COMMANDS: Record<string, CommandEntry> = {
+  report: {
+    summary: "from Jaeger's query API: where orders are stuck, for how long, and why (docs/report.md)",
+    load: async () => (await import("./report")).command,
+  },
+  local: {
+    summary: "the order path and its trace pipeline on loopback, and the failure scenarios (docs/sandbox.md)",
+    load: async () => (await import("./local")).command,
+  },
 };
 
-function usage(): string {
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
     "usage: order-tracing <command> [options]",
     "",
     "commands:",
-    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`),
+    "",
+    "`order-tracing <command> --help` shows a command's options.",
   ].join("\n");
 }
 
@@ -31,12 +47,17 @@ export async function main(argv: string[]): Promise<number> {
     printOut(usage());
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     console.error(`order-tracing: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return (await load()).run(args);
+  const command = await entry.load();
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(command.usage);
+    return 0;
+  }
+  return command.run(args);
 }
 
 /**

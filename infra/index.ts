@@ -1,7 +1,7 @@
 // Composition root of the order-tracing stack: reads the validated config and wires the
 // components. No logic lives here; each concern is a component under infra/components.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf } from "./config";
+import { CONFIG_NAMESPACE, parseStackConfig, rawConfigOf, secretKeysOf, StackConfigErrors } from "./config";
 import { kubernetesProvider, renderDirectoryPath } from "./kubernetes-provider";
 import { TracingNamespace } from "./components/tracing-namespace";
 import { InstrumentedDeployments } from "./components/instrumented-deployments";
@@ -14,11 +14,7 @@ import { Jaeger } from "./components/jaeger";
 import { CollectorGateway } from "./components/collector";
 
 const allConfig = pulumi.runtime.allConfig();
-const config = parseStackConfig(
-  pulumi.getStack(),
-  rawConfigOf(CONFIG_NAMESPACE, allConfig),
-  secretKeysOf(CONFIG_NAMESPACE, allConfig),
-);
+const config = readStackConfig();
 const provider = kubernetesProvider(config.kubernetes);
 
 const namespace = new TracingNamespace(
@@ -112,5 +108,23 @@ export const retentionCronJob = storage.cronJobName;
 export const instrumentedDeployments = instrumentation.deployments;
 export const orderReportCronJob = orderReport?.cronJobName;
 export const jaegerUiUrl = access?.uiUrl;
+/**
+ * The stack's validated config. A wrong value is the engineer's input, not a fault of the program:
+ * it leaves as Pulumi's RunError, which the engine prints as the messages alone (no "unhandled
+ * exception", stack trace or error-object dump) before exiting non-zero.
+ */
+function readStackConfig() {
+  try {
+    return parseStackConfig(
+      pulumi.getStack(),
+      rawConfigOf(CONFIG_NAMESPACE, allConfig),
+      secretKeysOf(CONFIG_NAMESPACE, allConfig),
+    );
+  } catch (error) {
+    if (error instanceof StackConfigErrors) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
 export const renderedManifests =
   config.kubernetes.mode === "render" ? renderDirectoryPath(config.kubernetes.renderDirectory) : undefined;

@@ -4,6 +4,11 @@
 #                    on loopback; the package's own system service is never started).
 #   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
 #                    a private etcd on loopback per test; the package's own service is never started).
+#   prometheus       promtool (tests the alerting rules) and a private Prometheus that scrapes
+#                    `order-tracing report --serve` in cli/report/prometheus.integration.test.ts; the
+#                    package's own system service is never started.
+#   openjdk-17-jdk-headless, maven
+#                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).
 #   chromium         the headless browser of the report page's test (cli/report/page.integration.test.ts,
 #                    driven by playwright-core through test/support/chromium.ts; no browser download).
 set -euo pipefail
@@ -11,6 +16,9 @@ set -euo pipefail
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -20,7 +28,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "[system-deps] installing ${missing[*]}"
-# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672) or etcd.
+# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd or
+# Prometheus (0.0.0.0:9090).
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then

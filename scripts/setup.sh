@@ -25,3 +25,7 @@ fi
 npm run --prefix examples/order-system --silent build
 bash scripts/install-system-deps.sh
 bash tools/build.sh
+# The engine plugins, installed where the CLI looks for them ($PULUMI_HOME/plugins).
+bash scripts/install-plugins.sh
+# The reference MES on the JVM and the OpenTelemetry Java agent (`order-tracing local up --mes jvm`).
+bash scripts/build-mes-jvm.sh

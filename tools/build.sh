@@ -23,7 +23,7 @@ mkdir -p "$cache_root" "$bin_dir" "$work_root"
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 go_version=$(go env GOVERSION)
-build_flags=(-trimpath)
+build_flags=(-trimpath -buildvcs=false)
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 
@@ -114,24 +114,28 @@ kubernetes_provider_steps() {
     "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION"
 }
 
+# Our collector for one GOARCH (amd64: the host's, run by the tests; arm64: the image's second
+# platform). -buildvcs=false: the builder's generated module sits inside this git work tree, so Go
+# would stamp the commit into the binary and every commit would change the image digest.
 build_collector() {
-  local manifest="$repo_dir/collector/builder-config.yaml"
-  provide otelcol-ordertracing "$OTELCOL_VERSION" "$(fingerprint "$manifest")" otelcol-ordertracing -- \
-    collector_steps "$manifest"
+  local arch=$1 manifest="$repo_dir/collector/builder-config.yaml" name=otelcol-ordertracing
+  [ "$arch" = amd64 ] || name+="-$arch"
+  provide "$name" "$OTELCOL_VERSION" "$(fingerprint "$manifest" <(echo "GOARCH=$arch -buildvcs=false"))" "$name" -- \
+    collector_steps "$manifest" "$arch" "$name"
 }
 collector_steps() {
-  local manifest=$1 gen="$work_root/otelcol"
+  local manifest=$1 arch=$2 name=$3 gen="$work_root/$3"
   GOBIN="$work_root/bin" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
   rm -rf "$gen" && mkdir -p "$gen"
   # The manifest stays free of machine paths: the output folder is added here.
   sed "s|^dist:|dist:\n  output_path: $gen|" "$manifest" >"$gen.yaml"
   # -e: the builder's `go mod tidy` also resolves the components' test-only imports, some of which the
   # module proxy does not serve (contrib's pkg/semconvtest); the build needs only what the binary imports.
-  GOFLAGS="$GOFLAGS -e" "$work_root/bin/builder" --config "$gen.yaml" --ldflags "-s -w" >"$gen.log" 2>&1 || {
+  GOARCH=$arch GOFLAGS="$GOFLAGS -e -buildvcs=false" "$work_root/bin/builder" --config "$gen.yaml" --ldflags "-s -w" >"$gen.log" 2>&1 || {
     tail -40 "$gen.log" >&2
     return 1
   }
-  cp "$gen/otelcol-ordertracing" "$out/"
+  cp "$gen/otelcol-ordertracing" "$out/$name"
 }
 
 build_jaeger() {
@@ -175,6 +179,27 @@ build_crane() {
     go_tool_build "$m" github.com/google/go-containerregistry/cmd/crane crane ""
 }
 
+# imagebuild: our image writer on go-containerregistry's library (tools/imagebuild/main.go), the
+# builder behind `npm run images`.
+build_imagebuild() {
+  local m="$tools_dir/imagebuild"
+  provide imagebuild "$CRANE_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum" "$m/main.go")" imagebuild -- \
+    go_tool_build "$m" . imagebuild ""
+}
+
+# initcopy: the static `cp -r` of the instrumentation-nodejs image, for both of its platforms.
+build_initcopy() {
+  local m="$tools_dir/initcopy"
+  provide initcopy 1 "$(fingerprint "$m/go.mod" "$m/main.go")" initcopy-linux-amd64 initcopy-linux-arm64 -- \
+    initcopy_steps "$m"
+}
+initcopy_steps() {
+  local arch
+  for arch in amd64 arm64; do
+    (cd "$1" && GOARCH=$arch go build "${build_flags[@]}" -ldflags "-s -w" -o "$out/initcopy-linux-$arch" .)
+  done
+}
+
 # The local control plane of the integration tests (scripts/control-plane.sh): kube-apiserver and
 # kube-controller-manager, one build of one wrapper module. Both stamp their version from ldflags as
 # Kubernetes' own build does (hack/lib/version.sh): the kubernetes provider reads the server version.
@@ -194,22 +219,30 @@ kubernetes_steps() {
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
 }
 
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane)
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 
+background=()
 for tool in "${requested[@]}"; do
   case "$tool" in
     pulumi) build_pulumi ;;
     pulumi-language-nodejs) build_language_nodejs ;;
     pulumi-resource-kubernetes) build_kubernetes_provider ;;
-    otelcol-ordertracing | collector) build_collector ;;
+    otelcol-ordertracing | collector) build_collector amd64 ;;
+    # The longest build of all, independent of the others: it runs beside them (waited for below).
+    otelcol-ordertracing-arm64)
+      build_collector arm64 &
+      background+=($!)
+      ;;
     jaeger) build_jaeger ;;
     jaeger-es-index-cleaner) build_es_index_cleaner ;;
     telemetrygen) build_telemetrygen ;;
     gofakes3) build_gofakes3 ;;
     oauth2-proxy) build_oauth2_proxy ;;
     crane) build_crane ;;
+    imagebuild) build_imagebuild ;;
+    initcopy) build_initcopy ;;
     kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;
     *)
       log "unknown tool '$tool'; known: ${all_tools[*]}"
@@ -217,3 +250,4 @@ for tool in "${requested[@]}"; do
       ;;
   esac
 done
+for pid in "${background[@]}"; do wait "$pid"; done

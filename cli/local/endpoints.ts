@@ -19,6 +19,18 @@ export interface SandboxEndpoints {
 export const SANDBOX_SERVICES = ["shop", "crm", "mes"] as const;
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
+/**
+ * Which MES the sandbox runs: the Node.js one (examples/order-system/src/mes) with the bundle, or the
+ * JVM one (examples/order-system/mes-jvm) with the OpenTelemetry Java agent, as the prod stack
+ * instruments a JVM MES (`local up --mes jvm`).
+ */
+export const MES_VARIANTS = ["nodejs", "jvm"] as const;
+export type MesVariant = (typeof MES_VARIANTS)[number];
+
+export function isMesVariant(name: string): name is MesVariant {
+  return (MES_VARIANTS as readonly string[]).includes(name);
+}
+
 export function isSandboxService(name: string): name is SandboxService {
   return (SANDBOX_SERVICES as readonly string[]).includes(name);
 }

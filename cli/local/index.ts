@@ -9,14 +9,16 @@ import type { Command } from "../main";
 import { stopPid } from "../../sandbox/process";
 import { printOut } from "../report/output";
 import { controlClient } from "./control";
-import { endpointsJson, type SandboxEndpoints } from "./endpoints";
+import { MES_VARIANTS, endpointsJson, isMesVariant, type MesVariant, type SandboxEndpoints } from "./endpoints";
 import { DEFAULT_SANDBOX_DIR, REPO, checkPrerequisites } from "./paths";
 import { SCENARIOS, isScenario, runScenario, tracesLink, type ScenarioResult } from "./scenarios";
 import { readState, removeState, stillRunning, type SandboxState } from "./state";
 import { supervise } from "./supervisor";
 
 const USAGE = `usage:
-  order-tracing local up [--json] [--dir DIR]      start the sandbox (RabbitMQ, S3, collector, Jaeger, Shop, CRM, MES)
+  order-tracing local up [--json] [--mes nodejs|jvm] [--dir DIR]
+                                                   start the sandbox (RabbitMQ, S3, collector, Jaeger, Shop, CRM, MES);
+                                                   --mes jvm runs the JVM MES with the OpenTelemetry Java agent
   order-tracing local scenario <name> [--json] [--dir DIR]
                                                    drive orders through it: ${SCENARIOS.join(", ")}
   order-tracing local down [--dir DIR]             stop everything \`up\` started
@@ -31,6 +33,7 @@ const POLL_MS = 250;
 
 interface Options {
   json: boolean;
+  mes: MesVariant;
   dir: string;
   positional: string[];
 }
@@ -38,6 +41,7 @@ interface Options {
 function parse(args: string[]): Options | string {
   const options: Options = {
     json: false,
+    mes: "nodejs",
     dir: process.env.ORDER_TRACING_SANDBOX_DIR || DEFAULT_SANDBOX_DIR,
     positional: [],
   };
@@ -49,7 +53,11 @@ function parse(args: string[]): Options | string {
       if (!value) return "--dir needs a folder";
       options.dir = value;
     } else if (arg.startsWith("--dir=")) options.dir = arg.slice("--dir=".length);
-    else if (arg.startsWith("-")) return `unknown option ${arg}`;
+    else if (arg === "--mes" || arg.startsWith("--mes=")) {
+      const value = arg === "--mes" ? args[++i] : arg.slice("--mes=".length);
+      if (!value || !isMesVariant(value)) return `--mes must be one of ${MES_VARIANTS.join(", ")}`;
+      options.mes = value;
+    } else if (arg.startsWith("-")) return `unknown option ${arg}`;
     else options.positional.push(arg);
   }
   options.dir = path.resolve(options.dir);
@@ -73,7 +81,7 @@ export const command: Command = {
       case "scenario":
         return scenario(options);
       case "supervise": // internal: the process `up` leaves running
-        return supervise(options.dir);
+        return supervise(options.dir, options.mes);
       default:
         console.error(action ? `order-tracing local: unknown action "${action}"\n\n${USAGE}` : USAGE);
         return action === "--help" || action === "-h" ? 0 : 2;
@@ -88,6 +96,13 @@ function running(state: SandboxState | undefined): state is SandboxState {
 async function up(options: Options): Promise<number> {
   const existing = readState(options.dir);
   if (running(existing) && existing.status === "ready" && existing.endpoints) {
+    const runningMes = existing.mes ?? "nodejs";
+    if (runningMes !== options.mes) {
+      console.error(
+        `the sandbox in ${options.dir} runs the ${runningMes} MES; stop it first (order-tracing local down)`,
+      );
+      return 1;
+    }
     if (!options.json) console.error(`the sandbox in ${options.dir} is already running`);
     print(existing.endpoints, existing.logDir, options.json);
     return 0;
@@ -98,7 +113,7 @@ async function up(options: Options): Promise<number> {
   }
   // Leftovers of a sandbox whose supervisor died: stop them before starting anew.
   if (existing) await stopRecorded(existing);
-  checkPrerequisites();
+  checkPrerequisites(options.mes);
 
   rmSync(options.dir, { recursive: true, force: true });
   const logDir = path.join(options.dir, "logs");
@@ -107,7 +122,7 @@ async function up(options: Options): Promise<number> {
   const log = openSync(logFile, "a");
   const supervisor = spawn(
     process.execPath,
-    [path.join(REPO, "bin", "order-tracing.js"), "local", "supervise", "--dir", options.dir],
+    [path.join(REPO, "bin", "order-tracing.js"), "local", "supervise", "--dir", options.dir, "--mes", options.mes],
     { cwd: REPO, detached: true, stdio: ["ignore", log, log], env: process.env },
   );
   closeSync(log);

@@ -25,10 +25,15 @@ export interface Answer {
 const REQUEST_TIMEOUT_MS = 15_000;
 const POLL_INTERVAL_MS = 200;
 
-async function call(method: "GET" | "POST", url: string, body?: unknown): Promise<Answer> {
+async function call(
+  method: "GET" | "POST",
+  url: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...extraHeaders },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
@@ -40,6 +45,11 @@ async function call(method: "GET" | "POST", url: string, body?: unknown): Promis
     parsed = { error: text.slice(0, 200) };
   }
   return { httpStatus: response.status, body: parsed };
+}
+
+/** The W3C baggage header that carries an order id (DESIGN.md: `order.id` travels as baggage). */
+export function orderBaggage(orderId: string): Record<string, string> {
+  return { baggage: `order.id=${encodeURIComponent(orderId)}` };
 }
 
 export class OrderPath {
@@ -64,12 +74,18 @@ export class OrderPath {
     return call("POST", `${this.endpoints.crm}/orders/${orderId}/approve`);
   }
 
+  /**
+   * The MES operator's calls carry the order as W3C baggage, as an operator tool instrumented with
+   * OpenTelemetry sends it: a MES without our bundle (the JVM MES and its Java agent) then puts
+   * `order.id` on every span of the request, the status event it publishes included. Without it the
+   * collector still derives `order.id` for MES's server span from the path (docs/non-node-services.md).
+   */
   startProduction(orderId: string): Promise<Answer> {
-    return call("POST", `${this.endpoints.mes}/orders/${orderId}/start`);
+    return call("POST", `${this.endpoints.mes}/orders/${orderId}/start`, undefined, orderBaggage(orderId));
   }
 
   completeProduction(orderId: string): Promise<Answer> {
-    return call("POST", `${this.endpoints.mes}/orders/${orderId}/complete`);
+    return call("POST", `${this.endpoints.mes}/orders/${orderId}/complete`, undefined, orderBaggage(orderId));
   }
 
   ship(orderId: string): Promise<Answer> {

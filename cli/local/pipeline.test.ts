@@ -42,9 +42,9 @@ describe("the sandbox's pipeline", () => {
     expect(pipeline.jaegerQuery).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  it("the dev stack's MES rules read the queue the order system publishes status events to", () => {
-    const mes = stack.instrumentation.services.find((s) => s.name === "mes");
-    const rules = JSON.parse(mes?.rules ?? "{}") as { statusEvents?: { amqp?: Array<{ routingKey?: string }> } };
+  it("the dev stack's CRM rules read the queue the order system's MES publishes status events to", () => {
+    const crm = stack.instrumentation.services.find((s) => s.name === "crm");
+    const rules = JSON.parse(crm?.rules ?? "{}") as { statusEvents?: { amqp?: Array<{ routingKey?: string }> } };
     expect(rules.statusEvents?.amqp?.map((rule) => rule.routingKey)).toEqual([QUEUES.statusEvents]);
   });
 });

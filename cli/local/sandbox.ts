@@ -1,7 +1,8 @@
 /**
  * The local sandbox, in process: RabbitMQ, an S3-compatible server, our collector and Jaeger v2
  * running the configs that infra/ generates for the dev stack, and Shop, CRM and MES started with
- * the instrumentation bundle exactly as the injection loads it. Everything on loopback, on free
+ * their agent exactly as the injection loads it: the bundle for the Node.js services, the
+ * OpenTelemetry Java agent for the JVM MES (`mes: "jvm"`). Everything on loopback, on free
  * ports, with its logs in one folder. `local up` runs this inside a supervisor process (supervisor.ts);
  * tests may run it directly.
  */
@@ -19,8 +20,17 @@ import {
 } from "../../sandbox/process";
 import { configKey, type StackConfig } from "../../infra/config";
 import type { InstrumentedService } from "../../infra/config/instrumentation";
-import { SANDBOX_SERVICES, type SandboxEndpoints, type SandboxService } from "./endpoints";
-import { BUNDLE_DIR, ORDER_SYSTEM_DIR, REPO, TOOLS_BIN, checkPrerequisites } from "./paths";
+import { SANDBOX_SERVICES, type MesVariant, type SandboxEndpoints, type SandboxService } from "./endpoints";
+import {
+  BUNDLE_DIR,
+  JAVA_AGENT_DIR,
+  MES_JVM_DIR,
+  MES_JVM_JAR,
+  ORDER_SYSTEM_DIR,
+  REPO,
+  TOOLS_BIN,
+  checkPrerequisites,
+} from "./paths";
 import { SANDBOX_STACK, localPipeline, readDevStack, type LocalPipeline } from "./pipeline";
 import { injectionTarget, localServiceEnv } from "./service-env";
 import type { ProcessIdentity } from "./state";
@@ -33,6 +43,8 @@ const PIPELINE_START_TIMEOUT_MS = 60_000;
 export interface SandboxOptions {
   /** The sandbox's folder: configs, data and `logs/` (best empty: `local up` empties it). */
   dir: string;
+  /** Which MES runs (default: the Node.js one). */
+  mes?: MesVariant;
 }
 
 /** What a scenario may do to the running sandbox besides calling the services. */
@@ -60,8 +72,15 @@ export interface RunningSandbox extends SandboxControl {
 /** The service entry points in examples/order-system/dist. */
 const ENTRY: Record<SandboxService, string> = { shop: "dist/shop.js", crm: "dist/crm.js", mes: "dist/mes.js" };
 
+/** How a service's process starts: Node.js services from dist/, the JVM MES from its jar. */
+function serviceCommand(service: SandboxService, mes: MesVariant): { command: string; args: string[]; cwd: string } {
+  if (service === "mes" && mes === "jvm") return { command: "java", args: ["-jar", MES_JVM_JAR], cwd: MES_JVM_DIR };
+  return { command: process.execPath, args: [ENTRY[service]], cwd: ORDER_SYSTEM_DIR };
+}
+
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
-  checkPrerequisites();
+  const mes = options.mes ?? "nodejs";
+  checkPrerequisites(mes);
   const dir = path.resolve(options.dir);
   const logDir = path.join(dir, "logs");
   const configDir = path.join(dir, "config");
@@ -69,7 +88,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   mkdirSync(configDir, { recursive: true });
 
   const stack = readDevStack(REPO);
-  const instrumented = sandboxServices(stack);
+  const instrumented = sandboxServices(stack, mes);
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const pipelineProcesses: ManagedProcess[] = [];
   const services = new Map<SandboxService, ManagedProcess>();
@@ -129,20 +148,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         HOME: process.env.HOME,
         ...localServiceEnv(target, appEnv(service), stack.instrumentation, {
           bundleDir: BUNDLE_DIR,
+          javaAgentDir: JAVA_AGENT_DIR,
           otlpEndpoint: pipeline.otlpGrpc,
         }),
       };
     };
     const startService = async (service: SandboxService): Promise<void> => {
       if (services.get(service)?.running()) return;
-      const child = startProcess({
-        name: service,
-        command: process.execPath,
-        args: [ENTRY[service]],
-        cwd: ORDER_SYSTEM_DIR,
-        env: envOf(service),
-        logDir,
-      });
+      const child = startProcess({ name: service, ...serviceCommand(service, mes), env: envOf(service), logDir });
       services.set(service, child);
       await waitForPort(ports[service], { process: child, timeoutMs: SERVICE_START_TIMEOUT_MS });
     };
@@ -184,9 +197,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
 /**
  * The stack's entries for Shop, CRM and MES: the sandbox instruments them exactly as the stack does,
- * so the stack must list them (Pulumi.dev.yaml, `order-tracing:instrumentation.services`).
+ * so the stack must list them (Pulumi.dev.yaml, `order-tracing:instrumentation.services`). The JVM
+ * MES is the same entry with language `java`, as the prod stack declares its MES.
  */
-function sandboxServices(stack: StackConfig): Record<SandboxService, InstrumentedService> {
+export function sandboxServices(
+  stack: StackConfig,
+  mes: MesVariant = "nodejs",
+): Record<SandboxService, InstrumentedService> {
   const found = {} as Record<SandboxService, InstrumentedService>;
   const missing: string[] = [];
   for (const name of SANDBOX_SERVICES) {
@@ -199,6 +216,11 @@ function sandboxServices(stack: StackConfig): Record<SandboxService, Instrumente
       `${configKey("instrumentation")}.services of the ${SANDBOX_STACK} stack lists no ${missing.join(", ")}: ` +
         "the sandbox instruments Shop, CRM and MES exactly as the stack does, so add them there",
     );
+  }
+  if (mes === "jvm") {
+    // Node.js-only settings (the bundle's module format and rules) do not apply to the Java agent.
+    const { name, namespace, deployment, container } = found.mes;
+    found.mes = { name, namespace, deployment, container, language: "java" };
   }
   return found;
 }

@@ -1,7 +1,8 @@
 /**
  * The environment of a sandbox service: exactly what the injection sets on the instrumented
- * container in the cluster (infra/injection), with only the locations changed: the bundle is loaded
- * from the local build instead of the init container's volume, the collector is the local one, and
+ * container in the cluster (infra/injection), with only the locations changed: the agent (our
+ * bundle for Node.js, the OpenTelemetry Java agent for the JVM) is loaded from the local build
+ * instead of the init container's volume, the collector is the local one, and
  * the downward-API variables (node, pod, namespace) are left out because no pod exists here, so the
  * bundle reports `host.name` as the node id, as it does anywhere outside Kubernetes.
  */
@@ -14,6 +15,8 @@ import { OTEL_ENV } from "../../instrumentation/src/env";
 export interface LocalInstrumentation {
   /** Folder holding the bundle's register.js (instrumentation/build/bundle). */
   bundleDir: string;
+  /** Folder holding the Java agent's javaagent.jar (scripts/build-mes-jvm.sh); for Java services. */
+  javaAgentDir?: string;
   /** `http://127.0.0.1:<port>` of the local collector's OTLP gRPC receiver. */
   otlpEndpoint: string;
 }
@@ -39,13 +42,14 @@ export function localServiceEnv(
   instrumentation: Pick<InstrumentationConfig, "agents" | "initContainerResources">,
   local: LocalInstrumentation,
 ): Record<string, string> {
-  if (target.language !== "nodejs") {
-    throw new Error(`the sandbox runs Node.js services only; ${target.serviceName} is ${target.language}`);
-  }
+  const agentDir = localAgentDir(target, local);
   const agents = {
     ...instrumentation.agents,
-    // The image is never pulled here: the sandbox loads the bundle the image would carry.
-    nodejs: { ...instrumentation.agents.nodejs, image: instrumentation.agents.nodejs.image ?? "local-bundle" },
+    // The image is never pulled here: the sandbox loads the agent the image would carry.
+    [target.language]: {
+      ...instrumentation.agents[target.language],
+      image: instrumentation.agents[target.language].image ?? "local-agent",
+    },
   };
   const { podSpec } = instrumentPodSpec(
     { containers: [{ name: target.container, env: Object.entries(appEnv).map(([name, value]) => ({ name, value })) }] },
@@ -54,16 +58,33 @@ export function localServiceEnv(
   );
   const mountPath = languageAgent(target.language, target.nodeModuleFormat).mountPath;
   const env = podSpec.containers[0].env ?? [];
-  return localise(env, mountPath, local);
+  return localise(env, mountPath, agentDir, local.otlpEndpoint);
 }
 
-function localise(env: readonly EnvVar[], mountPath: string, local: LocalInstrumentation): Record<string, string> {
+/** Where the sandbox keeps what the language's init container would copy into the shared volume. */
+function localAgentDir(target: InjectionTarget, local: LocalInstrumentation): string {
+  if (target.language === "nodejs") return local.bundleDir;
+  if (target.language === "java") {
+    if (local.javaAgentDir === undefined) {
+      throw new Error(`${target.serviceName} is a Java service: the sandbox needs the Java agent's folder`);
+    }
+    return local.javaAgentDir;
+  }
+  throw new Error(`the sandbox runs Node.js and Java services only; ${target.serviceName} is ${target.language}`);
+}
+
+function localise(
+  env: readonly EnvVar[],
+  mountPath: string,
+  agentDir: string,
+  otlpEndpoint: string,
+): Record<string, string> {
   const omitted = new Set(env.filter((variable) => variable.valueFrom !== undefined).map((v) => v.name));
   const result: Record<string, string> = {};
   for (const variable of env) {
     if (variable.valueFrom !== undefined || variable.value === undefined) continue;
-    let value = variable.value.split(mountPath).join(local.bundleDir);
-    if (variable.name === OTEL_ENV.endpoint) value = local.otlpEndpoint;
+    let value = variable.value.split(mountPath).join(agentDir);
+    if (variable.name === OTEL_ENV.endpoint) value = otlpEndpoint;
     if (variable.name === OTEL_ENV.resourceAttributes) {
       value = value
         .split(",")

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { SandboxEndpoints } from "./endpoints";
+import type { MesVariant, SandboxEndpoints } from "./endpoints";
 
 export interface ProcessIdentity {
   name: string;
@@ -19,6 +19,8 @@ export interface ProcessIdentity {
 export interface SandboxState {
   version: 1;
   status: "starting" | "ready" | "failed";
+  /** Which MES runs (absent in state files of older sandboxes: the Node.js one). */
+  mes?: MesVariant;
   /** Why the start failed (status `failed`). */
   error?: string;
   supervisor: ProcessIdentity;

@@ -4,13 +4,15 @@
  */
 import * as path from "node:path";
 import { serveControl } from "./control";
+import type { MesVariant } from "./endpoints";
 import { startSandbox } from "./sandbox";
 import { identify, writeState, type SandboxState } from "./state";
 
-export async function supervise(dir: string): Promise<number> {
+export async function supervise(dir: string, mes: MesVariant = "nodejs"): Promise<number> {
   const base: SandboxState = {
     version: 1,
     status: "starting",
+    mes,
     supervisor: identify("supervisor", process.pid),
     processes: [],
     logDir: path.join(dir, "logs"),
@@ -28,7 +30,7 @@ export async function supervise(dir: string): Promise<number> {
 
   let sandbox;
   try {
-    sandbox = await startSandbox({ dir });
+    sandbox = await startSandbox({ dir, mes });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`sandbox start failed: ${message}`);

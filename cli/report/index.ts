@@ -21,6 +21,12 @@ async function run(args: string[]): Promise<number> {
     return 2;
   }
 
+  if (options.serve) {
+    // Loaded only here: the one-shot report needs nothing of the exporter (prom-client, node:http).
+    const { serveUntilStopped } = await import("./serve");
+    return serveUntilStopped({ ...options, ...options.serve });
+  }
+
   const endMs = Date.now();
   const startMs = endMs - options.sinceMs;
   const progress = progressReporter(process.stderr);

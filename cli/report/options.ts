@@ -3,6 +3,7 @@ import { DURATION_FORM, parseDuration } from "./duration";
 export const REPORT_USAGE = `usage: order-tracing report --jaeger-url URL [--since 24h] [--stuck-after 30m]
                            [--format table|json|html] [--output FILE] [--status-owners STATUS=SERVICE,...]
                            [--jaeger-ui-url URL] [--page-size 1000]
+       order-tracing report --jaeger-url URL --serve [--listen HOST:PORT] [--interval 60s] [--since 24h] ...
 
 In which status orders get stuck and how long their processing takes, from Jaeger's query API.
 
@@ -15,6 +16,10 @@ In which status orders get stuck and how long their processing takes, from Jaege
                         ACCEPTED=mes,IN_PRODUCTION=mes (default: the service that recorded it)
   --jaeger-ui-url URL   base of the trace links (default: --jaeger-url)
   --page-size N         traces per query; a full page splits the time window (default 1000)
+  --serve               keep running: read Jaeger every --interval (only the new part of the window)
+                        and serve Prometheus metrics at /metrics and the page at / (docs/alerts.md)
+  --listen HOST:PORT    where --serve listens (default 127.0.0.1:9464; 0.0.0.0:9464 in a pod)
+  --interval DURATION   time between reads with --serve (default 60s)
 
 Durations: 30m, 24h, 7d, 1h30m (units ms, s, m, h, d, w).`;
 
@@ -32,6 +37,8 @@ export interface ReportCommandOptions {
   /** Per status, the service that owns it (lifecycle.ts ReportOptions.statusOwners). */
   statusOwners: Record<string, string>;
   pageSize: number;
+  /** `--serve`: the exporter's address and read interval; absent for a one-shot report. */
+  serve?: { host: string; port: number; intervalMs: number };
 }
 
 /** A wrong flag: the message names the flag and the expected form. */
@@ -51,10 +58,32 @@ const FLAGS = [
   "output",
   "status-owners",
   "page-size",
+  "serve",
+  "listen",
+  "interval",
 ] as const;
 type Flag = (typeof FLAGS)[number];
+/** Flags that take no value. */
+const SWITCHES: readonly Flag[] = ["serve"];
 
-export const DEFAULTS = { since: "24h", stuckAfter: "30m", format: "table", pageSize: 1000 } as const;
+export const DEFAULTS = {
+  since: "24h",
+  stuckAfter: "30m",
+  format: "table",
+  pageSize: 1000,
+  listen: "127.0.0.1:9464",
+  interval: "60s",
+} as const;
+
+/** `HOST:PORT` (IPv6 in brackets); port 0 lets the OS choose (tests). */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65_535) {
+    throw new UsageError(`--listen: expected HOST:PORT such as 127.0.0.1:9464 or 0.0.0.0:9464, got "${value}"`);
+  }
+  return { host: match[1].replace(/^\[|\]$/g, ""), port };
+}
 
 /** Jaeger's base URL: http(s) only, no query or fragment (they would break the API paths). */
 export function parseHttpUrl(flag: string, value: string): URL {
@@ -126,7 +155,10 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
     const flag = match[1] as Flag;
     if (!FLAGS.includes(flag)) throw new UsageError(`unknown flag --${match[1]}`);
     let value = match[2];
-    if (value === undefined) {
+    if (SWITCHES.includes(flag)) {
+      if (value !== undefined) throw new UsageError(`--${flag}: takes no value`);
+      value = "true";
+    } else if (value === undefined) {
       value = args[i + 1];
       if (value === undefined || value.startsWith("--")) throw new UsageError(`--${flag}: missing value`);
       i++;
@@ -155,6 +187,22 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
   const output = values.get("output");
   if (output !== undefined && output.trim() === "") throw new UsageError("--output: expected a file name");
   const ownersText = values.get("status-owners");
+  const serving = values.has("serve");
+  for (const flag of ["listen", "interval"] as const) {
+    if (values.has(flag) && !serving) throw new UsageError(`--${flag}: applies to --serve only`);
+  }
+  if (serving && values.has("format")) {
+    throw new UsageError("--format: not with --serve, which serves the metrics at /metrics and the page at /");
+  }
+  if (serving && output !== undefined) {
+    throw new UsageError("--output: not with --serve, which serves the page at / instead of writing it");
+  }
+  const serve = serving
+    ? {
+        ...parseListen(values.get("listen") ?? DEFAULTS.listen),
+        intervalMs: duration("interval", values.get("interval") ?? DEFAULTS.interval),
+      }
+    : undefined;
 
   return {
     jaegerUrl,
@@ -165,5 +213,6 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
     output,
     statusOwners: ownersText === undefined ? {} : parseStatusOwners(ownersText),
     pageSize,
+    ...(serve ? { serve } : {}),
   };
 }

@@ -12,6 +12,11 @@ import { fetchWindow } from "./jaeger-client";
 import { parseDuration } from "./duration";
 import { buildReport } from "./lifecycle";
 import { ORDER_LIFECYCLE, TERMINAL_STATUSES } from "./order-contract";
+import { freePort, LOOPBACK, startProcess, waitForHttp } from "../../sandbox/process";
+import { ALERTS, buildAlertRuleGroups, rulesFileYaml } from "../../infra/monitoring/rules";
+import { METRIC_NAMES } from "./metric-names";
+import { startPrometheus, type PrometheusAlert, type PrometheusSample } from "./testing/prometheus";
+import { pollUntil } from "../../test/support/poll";
 
 /**
  * The report on the real order path: the sandbox (`order-tracing local up`: Shop, CRM, MES with
@@ -200,5 +205,97 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
         .map((s) => s.status)
         .sort(),
     ).toEqual(["ACCEPTED", "SENT_TO_MES"]);
+  });
+});
+
+/**
+ * The exporter on the same sandbox: `order-tracing report --serve` reads the sandbox's Jaeger, and a
+ * real Prometheus (Debian's package) scrapes it every 2 s and evaluates the stack's alerting rules
+ * (infra/monitoring/rules.ts) with short thresholds: it must see the scenarios' stuck orders per
+ * status and service, and fire the stuck-orders alert for both statuses they hang in.
+ */
+describe("order-tracing report --serve scraped by a real Prometheus", () => {
+  const serveDir = path.join(dir, "serve");
+  let metricsText = "";
+  let samples: PrometheusSample[] = [];
+  let firing: PrometheusAlert[] = [];
+
+  it("exports the stuck orders, and Prometheus fires the alert", async () => {
+    const started = Date.now();
+    const port = await freePort();
+    const exporter = startProcess({
+      name: "report-serve",
+      command: process.execPath,
+      args: [
+        CLI,
+        "report",
+        "--jaeger-url",
+        endpoints.jaegerQuery,
+        "--serve",
+        "--listen",
+        `${LOOPBACK}:${port}`,
+        "--interval",
+        "3s",
+        "--since",
+        "1h",
+        "--stuck-after",
+        STUCK_AFTER,
+      ],
+      cwd: REPO,
+      logDir: serveDir,
+    });
+    const prometheus = await startPrometheus({
+      target: `${LOOPBACK}:${port}`,
+      job: "order-report",
+      interval: "2s",
+      dir: serveDir,
+      rulesYaml: rulesFileYaml(
+        buildAlertRuleGroups({
+          stuckThresholdsMs: { SENT_TO_MES: 10_000, ACCEPTED: 10_000 },
+          defaultStuckThresholdMs: 10_000,
+          stuckForMs: 4_000,
+          readFailureForMs: 60_000,
+          evaluationIntervalMs: 2_000,
+        }),
+      ),
+    });
+    try {
+      await waitForHttp(`http://${LOOPBACK}:${port}/healthz`, { timeoutMs: 60_000, process: exporter });
+      await pollUntil(
+        async () => {
+          samples = await prometheus.query(METRIC_NAMES.ordersStuck);
+          firing = (await prometheus.alerts()).filter(
+            (a) => a.labels.alertname === ALERTS.stuck && a.state === "firing",
+          );
+          return new Set(firing.map((a) => a.labels.status)).size >= 2;
+        },
+        120_000,
+        2_000,
+      );
+      metricsText = await (await fetch(`http://${LOOPBACK}:${port}/metrics`)).text();
+      const page = await (await fetch(`http://${LOOPBACK}:${port}/`)).text();
+      for (const scenario of ["mes-logic-error", "broker-loss", "s3-model-deleted"] as const)
+        expect(page).toContain(orderOf(scenario));
+      const read = await prometheus.query(METRIC_NAMES.readSuccess);
+      expect(read.map((s) => s.value[1])).toEqual(["1"]);
+      console.log(
+        `report --serve + Prometheus: alert firing ${Math.round((Date.now() - started) / 1000)} s after start`,
+      );
+    } finally {
+      await prometheus.stop();
+      await exporter.stop();
+    }
+    if (SAMPLE_DIR) {
+      mkdirSync(SAMPLE_DIR, { recursive: true });
+      writeFileSync(path.join(SAMPLE_DIR, "sandbox-metrics.txt"), metricsText);
+      writeFileSync(path.join(SAMPLE_DIR, "sandbox-alerts.json"), JSON.stringify(firing, null, 2));
+    }
+
+    const stuck = Object.fromEntries(samples.map((s) => [`${s.metric.status}/${s.metric.service}`, s.value[1]]));
+    expect(stuck).toEqual({ "ACCEPTED/mes": "1", "SENT_TO_MES/crm": "1", "SENT_TO_MES/mes": "1" });
+    expect(samples.every((s) => s.metric.job === "order-report")).toBe(true);
+    expect(firing.map((a) => a.labels.status).sort()).toEqual(["ACCEPTED", "SENT_TO_MES"]);
+    expect(metricsText).toContain(`${METRIC_NAMES.timeInStatus}_bucket{le="1",status="CREATED"}`);
+    expect(metricsText).toMatch(new RegExp(`^${METRIC_NAMES.oldestStuckAge}\\{status="ACCEPTED"\\} \\d`, "m"));
   });
 });

@@ -6,12 +6,14 @@
  */
 import * as yaml from "js-yaml";
 import { PATH_MAY_NEED_REDACTION, PATH_SEGMENT_REPLACEMENTS } from "../../instrumentation/src/url-path";
+import { DEFAULT_RULES, ORDER_ID_KEY } from "../../instrumentation/src/rules";
 import {
   ALLOWED_ATTRIBUTE_KEYS,
   ALLOWED_VALUE_PATTERNS,
   BLOCKED_VALUE_PATTERNS,
   CLEAN_VALUE_SHAPES,
   HEALTH_CHECK_PATHS,
+  ORDER_ID_IN_PATH,
   PATH_ATTRIBUTE_KEYS,
   PROBE_USER_AGENT_PATTERN,
   QUERY_ATTRIBUTE_KEYS,
@@ -25,6 +27,7 @@ export const COMPONENT_IDS = {
   healthCheckFilter: "filter/health-checks",
   k8sAttributes: "k8s_attributes",
   urlAndStatusScrubber: "transform/scrub-urls-and-status",
+  orderIdFromPath: "transform/order-id-from-path",
   redaction: "redaction/pii",
   tailSampling: "tail_sampling",
   batch: "batch",
@@ -160,7 +163,11 @@ export function buildCollectorConfig(settings: CollectorSettings): CollectorConf
   if (tier.kind !== "sampler") {
     steps.push([COMPONENT_IDS.healthCheckFilter, healthCheckFilter()]);
     if (location.k8sAttributes) steps.push([COMPONENT_IDS.k8sAttributes, k8sAttributes()]);
-    steps.push([COMPONENT_IDS.urlAndStatusScrubber, urlAndStatusScrubber()], [COMPONENT_IDS.redaction, redaction()]);
+    steps.push(
+      [COMPONENT_IDS.urlAndStatusScrubber, urlAndStatusScrubber()],
+      [COMPONENT_IDS.orderIdFromPath, orderIdFromPath()],
+      [COMPONENT_IDS.redaction, redaction()],
+    );
   }
   // The router only routes: sampling happens where all spans of a trace meet.
   if (tier.kind !== "router") steps.push([COMPONENT_IDS.tailSampling, tailSampling(settings.sampling)]);
@@ -370,6 +377,42 @@ function urlAndStatusScrubber(): Attributes {
         statements: BLOCKED_VALUE_PATTERNS.map(
           ({ pattern }) => `replace_pattern(span.status.message, ${ottlString(pattern)}, "****")`,
         ),
+      },
+    ],
+  };
+}
+
+/**
+ * The path patterns of the order-id routes (the bundle's default rules, `/orders/:orderId/*`), as
+ * anchored RE2 patterns whose first group is the order id.
+ */
+export function orderIdPathPatterns(routes: readonly string[] = DEFAULT_RULES.orderId.httpRoutes): string[] {
+  return routes.map((route) => {
+    const rest = route.endsWith("/*") ? "(/.*)?" : "/?";
+    const template = route.endsWith("/*") ? route.slice(0, -2) : route;
+    const parts = template.split(":orderId").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return `^${parts[0]}(${ORDER_ID_IN_PATH})${parts.slice(1).join("")}${rest}$`;
+  });
+}
+
+/**
+ * `order.id` on the server spans of services our bundle does not instrument (a JVM service traced
+ * by the Java agent): taken from the request path when it is an order route, as the bundle takes
+ * it (instrumentation/src/rules.ts). A span that already carries `order.id` (the bundle's, or the
+ * Java agent's copy from baggage) keeps it. Runs after the path scrubbing, on paths already clean.
+ */
+function orderIdFromPath(): Attributes {
+  const key = `span.attributes["${ORDER_ID_KEY}"]`;
+  return {
+    error_mode: "ignore",
+    trace_statements: [
+      {
+        context: "span",
+        statements: orderIdPathPatterns().flatMap((pattern) => [
+          `set(${key}, span.attributes["url.path"]) where ${key} == nil and IsMatch(span.attributes["url.path"], ${ottlString(pattern)})`,
+          // Only a value copied from the path above matches: an order id never starts with `/`.
+          `replace_pattern(${key}, ${ottlString(pattern)}, ${ottlString(goReplacement("$1"))})`,
+        ]),
       },
     ],
   };

@@ -9,6 +9,8 @@
  * flag.
  */
 
+import { SECRET_ASSIGNMENT_SOURCE } from "../../instrumentation/src/scrub";
+
 /**
  * Attribute keys that survive the redaction processor, on resources, spans and span events alike
  * (it applies one list to all three). Exact keys: the processor has no key patterns for an
@@ -140,11 +142,9 @@ export const BLOCKED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
   { name: "e-mail address (also URL-encoded)", pattern: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\\.[A-Za-z]{2,}" },
   { name: "JSON Web Token", pattern: "eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*" },
   { name: "bearer, basic or token credentials", pattern: "(?i)\\b(bearer|basic|token)\\s+[A-Za-z0-9._~+/=-]{8,}" },
-  {
-    name: "secret assignment (password=…, api_key: …)",
-    pattern:
-      "(?i)\\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|refresh[_-]?token)[\"']?\\s*[:=]\\s*[^\\s\"'&,;]+",
-  },
+  // The same assignments the SDK masks (token=…, authorization: …, session=…, password=…): for a
+  // service the SDK does not scrub (a JVM service), this is the whole defence.
+  { name: "secret assignment (token=…, authorization: …, session=…)", pattern: `(?i)${SECRET_ASSIGNMENT_SOURCE}` },
   { name: "AWS access key id", pattern: "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b" },
   { name: "card number, digits only", pattern: "\\b[0-9]{13,19}\\b" },
   { name: "card number in groups of four", pattern: "\\b[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{1,7}\\b" },
@@ -166,6 +166,9 @@ export const ALLOWED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
   },
 ];
 
+/** An order id as the reference order system makes them (a UUID), e.g. in a URL path. */
+export const ORDER_ID_IN_PATH = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
 /** A canonical UUID in lower case: `8-4-4-4-12` hex digits (how order ids appear in paths). */
 const LOWER_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 /** A path segment: lower-case words (`orders`, `shop.shop.svc`), a `:param` placeholder, or a UUID. */
@@ -182,8 +185,8 @@ const CLEAN_SEGMENT = `(:?[a-z_.-]+|${LOWER_UUID})`;
  * - none of them holds `@`, `%`, whitespace, `=`, `+`, a quote or `(`, so URL credentials, e-mail
  *   addresses, bearer/basic/token credentials and phone numbers in either form cannot occur;
  * - `:` stands only at the start of a path segment (a route's `:id`), after a URL scheme, or before
- *   a port after a host whose last letter is not d, t, y or n; every secret keyword (password,
- *   passwd, pwd, secret, api_key, access_token, refresh_token) ends in one of those, so no
+ *   a port after a host whose last letter is not d, t, y or n; every secret keyword (SECRET_KEYWORDS:
+ *   token, password, authorization, session, api_key…) ends in one of those, so no
  *   `keyword:` can form;
  * - digits appear only in canonical UUIDs (groups of 8, 4, 4, 4, 12: no run of 13, no group of 3
  *   or 6 and no 4-4-4 group closed by a word boundary, so no card or phone pattern fits), in a port

@@ -84,10 +84,10 @@ describe("order-tracing:access", () => {
 
   it("reports every missing required field at once", () => {
     expect(problemsOf("dev", { access: { tls: { secretName: "jaeger-ui-tls" } }, ...SECRET })).toEqual([
-      'order-tracing:access.host: missing; see docs/access.md',
+      "order-tracing:access.host: missing; see docs/access.md",
       "order-tracing:access.officeCidrs: missing: list the office and/or VPN ranges (access.officeCidrs, access.vpnCidrs) allowed to reach the UI",
-      'order-tracing:access.oidc.issuerUrl: missing; see docs/access.md',
-      'order-tracing:access.oidc.clientId: missing; see docs/access.md',
+      "order-tracing:access.oidc.issuerUrl: missing; see docs/access.md",
+      "order-tracing:access.oidc.clientId: missing; see docs/access.md",
     ]);
   });
 

@@ -182,8 +182,7 @@ function readTls(read: ConfigReader, controller: IngressController): UiTls {
 
 function required(read: ConfigReader, key: string, check: (v: string) => string | undefined): string {
   const value = read.string(key, undefined, check);
-  if (value === undefined && !hasErrorsUnder(read, key))
-    read.fail(key, 'missing; see docs/access.md');
+  if (value === undefined && !hasErrorsUnder(read, key)) read.fail(key, "missing; see docs/access.md");
   return value ?? "";
 }
 

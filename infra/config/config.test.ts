@@ -30,7 +30,7 @@ describe("parseStackConfig", () => {
     const messages = (caught as StackConfigErrors).errors.map((e) => e.message);
     expect(messages).toEqual([
       "order-tracing:namespace: expected a DNS-1123 label (lower-case letters, digits and '-', at most 63), got \"Tracing_NS\"",
-      'order-tracing:retentionDayz: unknown key; known keys are listed in docs/configuration.md (is it a typo?)',
+      "order-tracing:retentionDayz: unknown key; known keys are listed in docs/configuration.md (is it a typo?)",
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { parseRules } from "../../instrumentation/src/rules";
 import * as yaml from "js-yaml";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -156,4 +157,34 @@ describe("the stack files", () => {
     expect(read.errors).toEqual([]);
     expect(config.services.map((s) => `${s.namespace}/${s.deployment}`)).toEqual(["shop/shop", "crm/crm", "mes/mes"]);
   });
+
+  it.each(["dev", "prod"])(
+    "Pulumi.%s.yaml records MES's statuses where CRM consumes its status events, whatever MES runs on",
+    (stack) => {
+      const file = yaml.load(readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+      };
+      const config = readInstrumentationConfig(
+        new ConfigReader({ instrumentation: file.config["order-tracing:instrumentation"] }),
+      );
+      const rulesOf = (name: string) => {
+        const text = config.services.find((s) => s.name === name)?.rules;
+        return text === undefined ? undefined : parseRules(text);
+      };
+      const crm = rulesOf("crm");
+      expect(crm?.problems).toEqual([]);
+      expect(crm?.rules.statusEvents.amqp).toEqual([
+        {
+          direction: "consume",
+          routingKey: "crm.order-status",
+          orderIdField: "orderId",
+          statusField: "status",
+          previousStatusField: "previousStatus",
+          changedAtField: "changedAt",
+        },
+      ]);
+      // MES needs no rules of its own (the Java agent takes none): one mechanism for both runtimes.
+      expect(rulesOf("mes")).toBeUndefined();
+    },
+  );
 });

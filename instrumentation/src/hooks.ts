@@ -127,8 +127,15 @@ export function createOrderHooks(
       const status = readField(body, rule.statusField);
       if (orderId === undefined || typeof status !== "string") continue;
       const previous = rule.previousStatusField ? readField(body, rule.previousStatusField) : undefined;
+      const changedAt = rule.changedAtField ? readField(body, rule.changedAtField) : undefined;
       recorder.recordIfChanged(
-        { orderId, status, previousStatus: typeof previous === "string" ? previous : undefined },
+        {
+          orderId,
+          status,
+          previousStatus: typeof previous === "string" ? previous : undefined,
+          // A time the event does not carry (or garbles) is the time of detection.
+          changedAt: typeof changedAt === "string" && !Number.isNaN(Date.parse(changedAt)) ? changedAt : undefined,
+        },
         trace.setSpan(context.active(), span),
       );
     }

@@ -30,6 +30,11 @@ export interface AmqpStatusRule {
   orderIdField: string;
   statusField: string;
   previousStatusField?: string;
+  /**
+   * Dotted path of the ISO-8601 time of the change in the body, if the event carries it: a consumer
+   * then records when the change happened, not when it heard of it. Omitted: the time of detection.
+   */
+  changedAtField?: string;
 }
 
 export interface OrderTracingRules {
@@ -112,8 +117,15 @@ function checkAmqpStatusRule(rule: unknown, where: string, problems: string[]): 
   for (const field of ["orderIdField", "statusField"] as const) {
     if (typeof rule[field] !== "string" || rule[field] === "") problems.push(`${where}.${field} must be a JSON field`);
   }
-  if (!optionalString(rule.exchange) || !optionalString(rule.routingKey) || !optionalString(rule.previousStatusField)) {
-    problems.push(`${where}.exchange, .routingKey and .previousStatusField must be strings when given`);
+  if (
+    !optionalString(rule.exchange) ||
+    !optionalString(rule.routingKey) ||
+    !optionalString(rule.previousStatusField) ||
+    !optionalString(rule.changedAtField)
+  ) {
+    problems.push(
+      `${where}.exchange, .routingKey, .previousStatusField and .changedAtField must be strings when given`,
+    );
   }
   return problems.length === before;
 }

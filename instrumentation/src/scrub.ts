@@ -170,6 +170,30 @@ function passesLuhn(candidate: string): boolean {
   return sum % 10 === 0;
 }
 
+/**
+ * Names whose assigned value is a secret (`token=…`, `authorization: …`, `session=…`), as regular
+ * expression fragments that read the same in JavaScript and in Go RE2. The collector masks the same
+ * assignments (infra/collector/pii.ts): it is the only defence for services this bundle does not
+ * scrub, such as a JVM service traced by the Java agent. Each ends in d, t, y or n (the collector's
+ * clean URL shape rests on that; infra/collector/pii.test.ts).
+ */
+export const SECRET_KEYWORDS = [
+  "api[_-]?key",
+  "access[_-]?token",
+  "refresh[_-]?token",
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "pwd",
+  "authorization",
+  "sessionid",
+  "session",
+] as const;
+
+/** `keyword=value`, `keyword: value`, `"keyword":"value"`: from the keyword to the end of the value. */
+export const SECRET_ASSIGNMENT_SOURCE = `\\b(${SECRET_KEYWORDS.join("|")})\\b["']?\\s*[:=]\\s*["']?[^\\s"'&,;]+`;
+
 /** The fewest digits a phone number pattern below can match (three groups of two). */
 const PHONE_MIN_DIGITS = 6;
 const CARD_MIN_DIGITS = 13;
@@ -188,8 +212,7 @@ const FINDINGS: Finding[] = [
   },
   {
     kind: "secret",
-    pattern:
-      /\b(?:api[_-]?key|access[_-]?token|refresh[_-]?token|token|secret|password|passwd|pwd|authorization|session(?:id)?)\b["']?\s*[:=]\s*["']?[^\s"'&,;]+/gi,
+    pattern: new RegExp(SECRET_ASSIGNMENT_SOURCE, "gi"),
     mayMatch: (value) => value.includes("=") || value.includes(":"),
   },
   {

@@ -95,6 +95,40 @@ describe("order hooks", () => {
     ]);
   });
 
+  it("records the status events another service publishes when it consumes them, at the event's own time", async () => {
+    const rules = statusRules({
+      amqp: [
+        {
+          direction: "consume",
+          routingKey: "crm.order-status",
+          orderIdField: "orderId",
+          statusField: "status",
+          previousStatusField: "previousStatus",
+          changedAtField: "changedAt",
+        },
+      ],
+    });
+    const t = setUp(rules);
+    const consume = (body: object) => {
+      const span = t.tracer.startSpan("crm.order-status process");
+      const fields = { exchange: "", routingKey: "crm.order-status" };
+      t.hooks.amqpConsume(span, { msg: { content: Buffer.from(JSON.stringify(body)), fields } });
+      span.end();
+    };
+    const event = { orderId: "ORD-17", previousStatus: "SENT_TO_MES" };
+    consume({ ...event, status: "ACCEPTED", changedAt: "2026-01-02T03:04:05.678Z" });
+    consume({ ...event, status: "IN_PRODUCTION", previousStatus: "ACCEPTED", changedAt: "not a time" });
+    await t.flush();
+    const changes = t.exported().filter((span) => span.name === "order.status_change");
+    expect(changes.map((span) => span.attributes["order.status"])).toEqual(["ACCEPTED", "IN_PRODUCTION"]);
+    expect(changes[0].attributes["order.status_changed_at"]).toBe("2026-01-02T03:04:05.678Z");
+    expect(changes[0].attributes["order.previous_status"]).toBe("SENT_TO_MES");
+    // A garbled time is not recorded as it came: the change gets the time it was detected.
+    expect(Date.parse(String(changes[1].attributes["order.status_changed_at"]))).toBeGreaterThan(
+      Date.parse("2026-01-02"),
+    );
+  });
+
   it("detects the status in the JSON response of a configured route, without changing the response", async () => {
     const rules = statusRules({ http: [{ method: "POST", route: "/orders/:orderId/start", statusField: "status" }] });
     const t = setUp(rules);

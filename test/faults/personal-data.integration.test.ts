@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tracingFixture } from "../../instrumentation/test/tracing-fixture";
 import type { OtlpAttribute } from "../support/collector";
 import { startDevPipeline, type DevPipeline } from "./dev-pipeline";
-import { leaksIn, pathSegment, PII_CORPUS, probesFoundIn, type Probe } from "./pii-corpus";
+import { CREDENTIAL_PROBES, leaksIn, pathSegment, PII_CORPUS, probesFoundIn, type Probe } from "./pii-corpus";
 
 /**
  * Fault case 6 (issue 10): personal data, each line of defence proven on its own.
@@ -95,7 +95,12 @@ function placementsOf(probe: Probe): Placement[] {
   return placements;
 }
 
-const ALL_PLACEMENTS = PII_CORPUS.flatMap((probe) => placementsOf(probe).map((placement) => ({ probe, placement })));
+/**
+ * The corpus, and the credential assignments both layers mask: the same probes go through each layer
+ * alone (parity: the collector must stop what the SDK stops, for services the SDK does not scrub).
+ */
+const PROBES: readonly Probe[] = [...PII_CORPUS, ...CREDENTIAL_PROBES];
+const ALL_PLACEMENTS = PROBES.flatMap((probe) => placementsOf(probe).map((placement) => ({ probe, placement })));
 
 describe("fault: personal data", () => {
   it("the corpus has at least 100 fake probes of every kind, and the search finds each one", () => {
@@ -107,7 +112,7 @@ describe("fault: personal data", () => {
   });
 
   it("SDK scrubbing alone: no probe leaves the process", async () => {
-    expect(probesFoundIn(JSON.stringify(ALL_PLACEMENTS))).toHaveLength(PII_CORPUS.length);
+    expect(probesFoundIn(JSON.stringify(ALL_PLACEMENTS), PROBES)).toHaveLength(PROBES.length);
     const fixture = tracingFixture();
     for (const { placement } of ALL_PLACEMENTS) {
       const span = fixture.tracer.startSpan(placement.name, { attributes: placement.attributes });
@@ -122,6 +127,7 @@ describe("fault: personal data", () => {
       leaksIn(
         { attributes: s.attributes, events: s.events, status: s.status, resource: s.resource.attributes },
         s.name,
+        PROBES,
       ),
     );
     expect([...new Set(leaks)]).toEqual([]);
@@ -182,7 +188,7 @@ describe("fault: personal data", () => {
       });
       const body = JSON.stringify({ resourceSpans });
       // What goes in carries every probe: the zero below is the collector's doing.
-      expect(probesFoundIn(body)).toHaveLength(PII_CORPUS.length);
+      expect(probesFoundIn(body, PROBES)).toHaveLength(PROBES.length);
       const response = await pipeline.post(body);
       expect(response.status).toBe(200);
 
@@ -198,8 +204,10 @@ describe("fault: personal data", () => {
     it("every span arrives, and not one probe with it", () => {
       const received = pipeline.spans();
       expect(new Set(received.map((s) => s.traceId))).toEqual(traceIds);
-      expect([...new Set(pipeline.receiver.requests.flatMap((r) => leaksIn(r)))]).toEqual([]);
-      expect(probesFoundIn(pipeline.receiver.rawBodies.join("\n")).map((p) => `${p.kind}: ${p.value}`)).toEqual([]);
+      expect([...new Set(pipeline.receiver.requests.flatMap((r) => leaksIn(r, "", PROBES)))]).toEqual([]);
+      expect(probesFoundIn(pipeline.receiver.rawBodies.join("\n"), PROBES).map((p) => `${p.kind}: ${p.value}`)).toEqual(
+        [],
+      );
     });
   });
 });

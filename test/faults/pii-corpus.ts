@@ -87,6 +87,35 @@ export const PII_CORPUS: readonly Probe[] = [
   ...tokens().map((value) => ({ kind: "token" as const, value })),
 ];
 
+/**
+ * Credentials assigned to a name (`token=…`, `authorization: …`, `"session":"…"`), one for each name
+ * and spelling both layers mask (instrumentation/src/scrub.ts SECRET_KEYWORDS), in the forms a query,
+ * a header dump, a cookie or a JSON fragment takes. The parity probes: the collector alone must mask
+ * each one as the SDK does, since for a service the SDK does not scrub (a JVM service traced by the
+ * Java agent) the collector is the whole defence.
+ */
+export const CREDENTIAL_PROBES: readonly Probe[] = [
+  "api_key",
+  "api-key",
+  "apikey",
+  "access_token",
+  "refresh-token",
+  "token",
+  "secret",
+  "password",
+  "passwd",
+  "pwd",
+  "authorization",
+  "Authorization",
+  "sessionid",
+  "session",
+  "SESSION",
+].map((name, i) => {
+  const secret = `probeCredential${i}Qx7Vb`;
+  const forms = [`${name}=${secret}`, `${name}: ${secret}`, `"${name}":"${secret}"`];
+  return { kind: "token" as const, value: forms[i % forms.length] };
+});
+
 /** The distinctive part of a probe: what must not appear anywhere, in any encoding. */
 function needlesOf(probe: Probe): string[] {
   const digits = probe.value.replace(/\D/g, "");
@@ -96,7 +125,8 @@ function needlesOf(probe: Probe): string[] {
     case "phone":
       return [probe.value, digits.slice(-7)];
     case "token":
-      return [probe.value, probe.value.replace(/^(Bearer |api_key=)/, "")];
+      // The token without what introduces it (`Bearer `, `api_key=`, `"session":"`).
+      return [probe.value, probe.value.replace(/^(Bearer |"?[A-Za-z_-]+"?\s*[:=]\s*"?)/, "").replace(/"$/, "")];
     default:
       return [probe.value];
   }
@@ -120,14 +150,14 @@ export function pathSegment(probe: Probe): string {
 }
 
 /** Each probe found in a JSON-like value, with the path where it sits (for a failure message). */
-export function leaksIn(value: unknown, at = ""): string[] {
-  if (typeof value === "string") return probesFoundIn(value).map((p) => `${p.kind} "${p.value}" in ${at}`);
-  if (Array.isArray(value)) return value.flatMap((item, i) => leaksIn(item, `${at}[${i}]`));
+export function leaksIn(value: unknown, at = "", corpus: readonly Probe[] = PII_CORPUS): string[] {
+  if (typeof value === "string") return probesFoundIn(value, corpus).map((p) => `${p.kind} "${p.value}" in ${at}`);
+  if (Array.isArray(value)) return value.flatMap((item, i) => leaksIn(item, `${at}[${i}]`, corpus));
   if (typeof value === "object" && value !== null) {
     // OTLP attributes are {key, value} pairs: name the attribute, not its index.
     if ("key" in value && "value" in value && typeof value.key === "string")
-      return leaksIn(value.value, `${at}{${value.key}}`);
-    return Object.entries(value).flatMap(([k, v]) => leaksIn(v, at ? `${at}.${k}` : k));
+      return leaksIn(value.value, `${at}{${value.key}}`, corpus);
+    return Object.entries(value).flatMap(([k, v]) => leaksIn(v, at ? `${at}.${k}` : k, corpus));
   }
   return [];
 }

@@ -200,5 +200,14 @@ describe("fault: invalid stack config, real pulumi preview", () => {
     // Nothing but the stack itself was registered: no provider, no component, no Kubernetes object.
     expect(output).not.toMatch(/pulumi:providers:|kubernetes:[a-z]|order-tracing:[a-z]+:[A-Z]/);
     expect(output).toMatch(/Resources:\s+\+ 1 to create\s+1 errored/);
+    // The messages alone, as Pulumi prints a RunError: no "unhandled exception" wrapper, no stack
+    // trace, no dump of the error object's fields; and no "using … from $PATH" plugin warning.
+    expect(output).toMatch(
+      /error: invalid stack config \(2 problems; see docs\/configuration\.md\):\n\s+- order-tracing:/,
+    );
+    expect(output).not.toContain("unhandled exception");
+    expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(output).not.toMatch(/StackConfigErrors|ConfigError|errors: \[|problem: '/);
+    expect(output).not.toContain("from $PATH");
   });
 });

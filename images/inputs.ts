@@ -1,0 +1,313 @@
+/**
+ * The build inputs of the images (definitions.ts `InputName`), prepared for one platform each:
+ * binaries tools/build.sh builds (cached per machine), the instrumentation bundle, the report
+ * compiled alone, Node.js from npm, and files of Debian packages fetched with apt-get into a private
+ * apt state (the machine's own sources; its dpkg database and architectures stay untouched).
+ * Downloads are cached under ~/.cache/order-tracing/images and checked before use.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  LICENSE_PACKAGES,
+  NODE_RUNTIME,
+  NODE_RUNTIME_PACKAGES,
+  type Architecture,
+  type InputName,
+  type PlatformFacts,
+} from "./definitions";
+
+export const REPO = path.resolve(__dirname, "..");
+
+export interface InputOptions {
+  /** Where downloads are kept between builds; default ~/.cache/order-tracing/images. */
+  cacheDir?: string;
+  /** Progress lines (to stderr in the command line). */
+  log?: (line: string) => void;
+}
+
+/** A Debian package as it went into an image. */
+export interface DebianPackage {
+  name: string;
+  version: string;
+  architecture: string;
+}
+
+/** Runs a command, returns its stdout; on failure the error carries its stderr. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      command,
+      args,
+      {
+        cwd: options.cwd ?? REPO,
+        env: options.env ?? process.env,
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 3_600_000,
+      },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/** Prepares inputs on demand, each once per instance. */
+export class BuildInputs {
+  readonly cacheDir: string;
+  private readonly log: (line: string) => void;
+  private readonly prepared = new Map<string, Promise<string>>();
+  private readonly workDir = mkdtempSync(path.join(tmpdir(), "order-tracing-images-"));
+  private aptUpdated: Promise<void> | undefined;
+  /** The Debian packages whose files went into an image, per platform. */
+  readonly debianPackages = new Map<Architecture, DebianPackage[]>();
+
+  constructor(options: InputOptions = {}) {
+    this.cacheDir =
+      options.cacheDir ??
+      path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "order-tracing", "images");
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** The host path (file or folder) of an input for a platform. */
+  path(name: InputName, platform: PlatformFacts): Promise<string> {
+    const key = `${name}/${platform.architecture}`;
+    let result = this.prepared.get(key);
+    if (!result) {
+      result = this.prepare(name, platform);
+      this.prepared.set(key, result);
+    }
+    return result;
+  }
+
+  /** Removes this instance's temporary folder (compiled report); the download cache stays. */
+  dispose(): void {
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  private async prepare(name: InputName, platform: PlatformFacts): Promise<string> {
+    const arch = platform.architecture;
+    switch (name) {
+      case "initcopy":
+        await this.buildTool("initcopy");
+        return path.join(REPO, ".tools", "bin", `initcopy-linux-${arch}`);
+      case "collector": {
+        const tool = arch === "amd64" ? "otelcol-ordertracing" : `otelcol-ordertracing-${arch}`;
+        await this.buildTool(tool);
+        return path.join(REPO, ".tools", "bin", tool);
+      }
+      case "instrumentation-bundle":
+        return this.instrumentationBundle();
+      case "report":
+        // Architecture-independent JavaScript: compiled once for every platform.
+        return arch === "amd64" ? this.compileReport() : this.path("report", { ...platform, architecture: "amd64" });
+      case "node":
+        return this.nodeRuntime(platform);
+      case "debian-packages":
+        return this.debianRoot(arch, [...new Set([...NODE_RUNTIME_PACKAGES, ...LICENSE_PACKAGES])]);
+      case "ca-certificates":
+        return this.caCertificates();
+    }
+  }
+
+  /** Builds (or reuses) a tool of tools/build.sh. */
+  tool(tool: string): Promise<string> {
+    return this.buildTool(tool);
+  }
+
+  private buildTool(tool: string): Promise<string> {
+    const key = `tool:${tool}`;
+    let result = this.prepared.get(key);
+    if (!result) {
+      this.log(`tools/build.sh ${tool} (built once per machine, then reused)`);
+      result = runCommand("bash", [path.join(REPO, "tools", "build.sh"), tool]);
+      this.prepared.set(key, result);
+    }
+    return result;
+  }
+
+  /** instrumentation/build/bundle, rebuilt first when any of its sources is newer. */
+  private async instrumentationBundle(): Promise<string> {
+    const dir = path.join(REPO, "instrumentation");
+    const bundle = path.join(dir, "build", "bundle");
+    const entry = path.join(bundle, "register.js");
+    const sources = [
+      path.join(dir, "package-lock.json"),
+      path.join(dir, "scripts", "build-bundle.mjs"),
+      ...listFiles(path.join(dir, "src")),
+    ];
+    const builtAt = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+    if (sources.some((file) => statSync(file).mtimeMs > builtAt)) {
+      this.log("instrumentation bundle missing or older than its sources: npm run --prefix instrumentation build");
+      await runCommand("npm", ["run", "--prefix", "instrumentation", "--silent", "build"]);
+    }
+    return bundle;
+  }
+
+  /** cli/report compiled alone, as cli/report/tsconfig.image.json says (the compile the report test runs). */
+  private async compileReport(): Promise<string> {
+    const out = path.join(this.workDir, "report");
+    const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
+    await runCommand(process.execPath, [tsc, "-p", "cli/report/tsconfig.image.json", "--outDir", out]);
+    return out;
+  }
+
+  /** The npm package node-linux-<cpu>, checked against the pinned integrity, unpacked (bin/node, LICENSE). */
+  private async nodeRuntime(platform: PlatformFacts): Promise<string> {
+    const name = `node-linux-${platform.npmCpu}`;
+    const dir = path.join(this.cacheDir, "node", `${name}-${NODE_RUNTIME.version}`);
+    if (existsSync(path.join(dir, ".complete"))) return dir;
+    this.log(`npm pack ${name}@${NODE_RUNTIME.version}`);
+    const tmp = mkdtempSync(path.join(this.workDir, "node-"));
+    const packed = JSON.parse(
+      await runCommand("npm", ["pack", `${name}@${NODE_RUNTIME.version}`, "--json", "--pack-destination", tmp], {
+        cwd: tmp,
+      }),
+    ) as Array<{ filename: string; integrity: string }>;
+    const expected = NODE_RUNTIME.integrity[platform.architecture];
+    const file = path.join(tmp, packed[0].filename);
+    const actual = `sha512-${createHash("sha512").update(readFileSync(file)).digest("base64")}`;
+    if (actual !== expected || packed[0].integrity !== expected) {
+      throw new Error(
+        `${name}@${NODE_RUNTIME.version}: integrity ${actual}, expected ${expected} (images/definitions.ts)`,
+      );
+    }
+    await runCommand("tar", ["-xzf", file, "-C", tmp, "package/bin/node", "package/LICENSE"]);
+    mkdirSync(path.dirname(dir), { recursive: true });
+    writeFileSync(path.join(tmp, "package", ".complete"), "");
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(path.join(tmp, "package"), dir);
+    return dir;
+  }
+
+  /** apt-get with a private state: the machine's sources, both architectures, no effect on dpkg. */
+  private aptOptions(): string[] {
+    const root = path.join(this.cacheDir, "apt");
+    return [
+      "-o", `Dir::State::Lists=${path.join(root, "lists")}`,
+      "-o", `Dir::Cache=${path.join(root, "cache")}`,
+      "-o", `Dir::State::status=${path.join(root, "status")}`,
+      "-o", "APT::Architectures::=amd64",
+      "-o", "APT::Architectures::=arm64",
+      "-o", "APT::Sandbox::User=root",
+      "-o", "Debug::NoLocking=1",
+    ]; // prettier-ignore
+  }
+
+  private aptUpdate(): Promise<void> {
+    if (!this.aptUpdated) {
+      const root = path.join(this.cacheDir, "apt");
+      for (const dir of ["lists/partial", "cache/archives/partial"])
+        mkdirSync(path.join(root, dir), { recursive: true });
+      if (!existsSync(path.join(root, "status"))) writeFileSync(path.join(root, "status"), "");
+      this.log("apt-get update (private package lists for amd64 and arm64)");
+      this.aptUpdated = runCommand("apt-get", [...this.aptOptions(), "-qq", "update"]).then(() => undefined);
+    }
+    return this.aptUpdated;
+  }
+
+  /** Downloads packages (`name:arch`, or `name` for architecture-independent ones); returns the .deb files. */
+  private async aptDownload(packages: string[]): Promise<string[]> {
+    await this.aptUpdate();
+    const dir = path.join(this.cacheDir, "debs");
+    mkdirSync(dir, { recursive: true });
+    // The exact files the current lists name, with their checksums, without fetching (apt-get prints
+    // nothing for a file already in its folder: ask from an empty one).
+    const uris = await runCommand("apt-get", [...this.aptOptions(), "download", "--print-uris", ...packages], {
+      cwd: mkdtempSync(path.join(this.workDir, "apt-")),
+    });
+    const listed = [...uris.matchAll(/^'[^']+' (\S+\.deb) \d+ SHA256:([0-9a-f]{64})$/gm)].map((m) => ({
+      file: path.join(dir, m[1]),
+      sha256: m[2],
+    }));
+    if (listed.length !== packages.length)
+      throw new Error(
+        `apt-get download ${packages.join(" ")}: expected ${packages.length} packages, got ${listed.length}`,
+      );
+    const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+    const missing = packages.filter(
+      (_, i) => !existsSync(listed[i].file) || sha256(listed[i].file) !== listed[i].sha256,
+    );
+    if (missing.length > 0) {
+      this.log(`apt-get download ${missing.join(" ")}`);
+      await runCommand("apt-get", [...this.aptOptions(), "download", ...missing], { cwd: dir });
+    }
+    const files = listed.map((l) => l.file);
+    return files;
+  }
+
+  private async debianPackage(file: string): Promise<DebianPackage> {
+    const [name, version, architecture] = (
+      await runCommand("dpkg-deb", ["-f", file, "Package", "Version", "Architecture"])
+    )
+      .trim()
+      .split("\n")
+      .map((line) => line.replace(/^[^:]+:\s*/, ""));
+    return { name, version, architecture };
+  }
+
+  /** The packages unpacked into one folder (dpkg-deb -x), keyed by the exact files. */
+  private async debianRoot(arch: Architecture, packages: string[]): Promise<string> {
+    const files = await this.aptDownload(packages.map((name) => `${name}:${arch}`));
+    this.debianPackages.set(arch, await Promise.all(files.map((file) => this.debianPackage(file))));
+    const key = createHash("sha256")
+      .update(files.map((f) => path.basename(f)).join("\n"))
+      .digest("hex")
+      .slice(0, 16);
+    const dir = path.join(this.cacheDir, "debian-root", `${arch}-${key}`);
+    if (existsSync(path.join(dir, ".complete"))) return dir;
+    const tmp = mkdtempSync(path.join(this.workDir, "root-"));
+    for (const file of files) await runCommand("dpkg-deb", ["-x", file, tmp]);
+    writeFileSync(path.join(tmp, ".complete"), "");
+    mkdirSync(path.dirname(dir), { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    return dir;
+  }
+
+  /** Mozilla's roots as Debian's ca-certificates package ships them, in one bundle file (sorted by name). */
+  private async caCertificates(): Promise<string> {
+    const [file] = await this.aptDownload(["ca-certificates"]);
+    const dir = path.join(this.cacheDir, "ca-certificates", path.basename(file, ".deb"));
+    if (existsSync(path.join(dir, ".complete"))) return dir;
+    const tmp = mkdtempSync(path.join(this.workDir, "ca-"));
+    await runCommand("dpkg-deb", ["-x", file, tmp]);
+    const mozilla = path.join(tmp, "usr", "share", "ca-certificates", "mozilla");
+    const bundle = readdirSync(mozilla)
+      .filter((name) => name.endsWith(".crt"))
+      .sort()
+      .map((name) => readFileSync(path.join(mozilla, name), "utf8").trimEnd() + "\n")
+      .join("");
+    const out = mkdtempSync(path.join(this.workDir, "ca-bundle-"));
+    writeFileSync(path.join(out, "ca-certificates.crt"), bundle);
+    writeFileSync(path.join(out, ".complete"), "");
+    mkdirSync(path.dirname(dir), { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(out, dir);
+    return dir;
+  }
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+  );
+}
