@@ -12,19 +12,22 @@ describe("order-tracing --help", () => {
     }
   });
 
+  // Output goes through cli/report/output.ts (stdout written in full before the process exits).
+  const stdout = () => vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+
   it("prints the usage and exits 0; with no command it exits 2", async () => {
-    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const write = stdout();
     expect(await main(["--help"])).toBe(0);
     expect(await main([])).toBe(2);
-    expect(log.mock.calls.map(([text]) => text)).toEqual([usage(), usage()]);
+    expect(write.mock.calls.map(([text]) => text)).toEqual([`${usage()}\n`, `${usage()}\n`]);
   });
 
   it("`<command> --help` prints that command's own usage and exits 0", async () => {
-    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const write = stdout();
     expect(await main(["local", "--help"])).toBe(0);
     expect(await main(["report", "-h"])).toBe(0);
-    expect(log.mock.calls[0][0]).toMatch(/order-tracing local up/);
-    expect(log.mock.calls[1][0]).toMatch(/order-tracing report/);
+    expect(String(write.mock.calls[0][0])).toMatch(/order-tracing local up/);
+    expect(String(write.mock.calls[1][0])).toMatch(/order-tracing report/);
   });
 
   it("refuses an unknown command with the usage, exit 2", async () => {

@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = await entry.load();
   if (args[0] === "--help" || args[0] === "-h") {
-    console.log(command.usage);
+    printOut(command.usage);
     return 0;
   }
   return command.run(args);

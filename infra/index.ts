@@ -85,6 +85,7 @@ const orderReport = config.report
       {
         namespace: config.namespace,
         ...config.report,
+        statusOwners: config.reportStatusOwners,
         jaegerQuery: { url: jaeger.queryUrl, podLabels: jaeger.query.podLabels },
         jaegerUiUrl: config.report.jaegerUiUrl ?? access?.uiUrl,
       },

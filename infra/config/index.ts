@@ -6,7 +6,7 @@ import { readNetworkConfig, readQuotaConfig, type NetworkConfig, type QuotaConfi
 import { readJaegerConfig, type JaegerConfig } from "./jaeger";
 import { ConfigReader } from "./read";
 import { readStorageConfig, type StorageConfig } from "./storage";
-import { readReportConfig, type ReportConfig } from "./report";
+import { readReportConfig, readStatusOwners, type ReportConfig } from "./report";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
@@ -44,6 +44,8 @@ export interface StackConfig {
   access?: AccessConfig;
   /** The scheduled `order-tracing report` CronJob; absent unless `report.enabled`. */
   report?: ReportConfig;
+  /** `report.statusOwners`: who owns a status another service records (`--status-owners`); `{}` by default. */
+  reportStatusOwners: Record<string, string>;
 }
 
 const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
@@ -101,6 +103,7 @@ export function parseStackConfig(
     instrumentation: readInstrumentationConfig(read),
     access: readAccessConfig(read),
     report: readReportConfig(read),
+    reportStatusOwners: readStatusOwners(read),
   };
 
   for (const key of read.unknownKeys()) {
