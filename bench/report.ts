@@ -1,8 +1,11 @@
-// Benchmark of `order-tracing report` over 10,000 synthetic orders (about 57,000 traces):
+// Benchmark of `order-tracing report` over 10,000 synthetic orders (58,000 traces), and where its
+// time goes:
 //   1. compute: the lifecycle math (buildReport) over the spans, in process;
 //   2. decode: parsing the api/v3 answer (OTLP JSON) into spans;
 //   3. with the Jaeger binary built: a real Jaeger v2 (Badger storage, loopback) loaded with the
-//      orders, then the fetch through the query API (paged) and the whole command as a process.
+//      orders, then the fetch through the query API (paged: searches, traces read in all answers,
+//      full pages, and the CPU seconds Jaeger and this process spent), checked to give the very
+//      report the spans themselves give, and the whole command as a process.
 // Writes bench/results/report.json: machine, versions, command, raw samples and medians. It asserts
 // nothing. Run: npm run bench:report [-- --samples N] [-- --no-jaeger]
 import { execFileSync } from "node:child_process";
@@ -10,11 +13,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchWindow } from "../cli/report/jaeger-client";
+import { reportJson } from "../cli/report/format";
 import { buildReport } from "../cli/report/lifecycle";
 import { spansFromOtlpJson } from "../cli/report/spans";
 import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
-import { median, round } from "../test/support/measure";
+import { cpuSeconds, median, round } from "../test/support/measure";
 import { benchOptions, writeResultsMarkdown } from "./support/results";
 import { JAEGER_BINARY } from "../test/support/services";
 
@@ -67,10 +71,17 @@ async function main(): Promise<void> {
   for (let i = 0; i < SAMPLES; i++) decodeMs.push(round(time(() => spansFromOtlpJson(JSON.parse(body))).ms));
   console.error(`decode (${Math.round(body.length / 2 ** 20)} MiB of OTLP JSON): ${decodeMs.join(", ")} ms`);
 
-  const jaegerRuns: { fetchMs: number[]; commandMs: number[]; requests?: number; loadMs?: number } = {
-    fetchMs: [],
-    commandMs: [],
-  };
+  const jaegerRuns: {
+    fetchMs: number[];
+    commandMs: number[];
+    jaegerCpuS: number[];
+    clientCpuS: number[];
+    requests?: number;
+    tracesRead?: number;
+    fullPages?: number;
+    identicalReport?: boolean;
+    loadMs?: number;
+  } = { fetchMs: [], commandMs: [], jaegerCpuS: [], clientCpuS: [] };
   if (withJaeger) {
     const jaeger = await startLocalJaeger();
     try {
@@ -90,12 +101,29 @@ async function main(): Promise<void> {
         if (seen < traces) await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       const runs = Math.min(SAMPLES, 3);
+      const jaegerPid = jaeger.process.pid;
       for (let i = 0; i < runs; i++) {
+        const jaegerCpu = jaegerPid === undefined ? NaN : cpuSeconds(jaegerPid);
+        const clientCpu = process.cpuUsage();
         const { ms, value } = await timeAsync(() => fetchWindow(window));
+        const used = process.cpuUsage(clientCpu);
         jaegerRuns.fetchMs.push(round(ms));
+        jaegerRuns.clientCpuS.push(round((used.user + used.system) / 1e6, 2));
+        if (jaegerPid !== undefined) jaegerRuns.jaegerCpuS.push(round(cpuSeconds(jaegerPid) - jaegerCpu, 2));
         jaegerRuns.requests = value.requests;
+        jaegerRuns.tracesRead = value.tracesRead;
+        jaegerRuns.fullPages = value.fullPages;
+        // The same report as the spans themselves give: reading through Jaeger loses and adds nothing.
+        const context = { startMs: window.startMs, endMs: now, stuckAfterMs: options.stuckAfterMs };
+        jaegerRuns.identicalReport =
+          JSON.stringify(reportJson(buildReport(value.spans, options), context)) ===
+          JSON.stringify(reportJson(buildReport(spans, options), context));
       }
-      console.error(`fetch: ${jaegerRuns.fetchMs.join(", ")} ms (${jaegerRuns.requests} searches)`);
+      console.error(
+        `fetch: ${jaegerRuns.fetchMs.join(", ")} ms (${jaegerRuns.requests} searches, ${jaegerRuns.tracesRead} traces ` +
+          `read for ${traces}, ${jaegerRuns.fullPages} full pages; CPU s: Jaeger ${jaegerRuns.jaegerCpuS.join(", ")}, ` +
+          `this process ${jaegerRuns.clientCpuS.join(", ")}; same report as the spans: ${jaegerRuns.identicalReport})`,
+      );
       for (let i = 0; i < runs; i++) {
         const { ms } = time(() =>
           execFileSync(
@@ -134,19 +162,42 @@ async function main(): Promise<void> {
       computeMs,
       decodeMs,
       ...(withJaeger
-        ? { jaegerLoadMs: jaegerRuns.loadMs, fetchMs: jaegerRuns.fetchMs, commandMs: jaegerRuns.commandMs }
+        ? {
+            jaegerLoadMs: jaegerRuns.loadMs,
+            fetchMs: jaegerRuns.fetchMs,
+            fetchJaegerCpuS: jaegerRuns.jaegerCpuS,
+            fetchClientCpuS: jaegerRuns.clientCpuS,
+            commandMs: jaegerRuns.commandMs,
+          }
         : {}),
     },
     medians: {
       computeMs: median(computeMs),
       decodeMs: median(decodeMs),
-      ...(withJaeger ? { fetchMs: median(jaegerRuns.fetchMs), commandMs: median(jaegerRuns.commandMs) } : {}),
+      ...(withJaeger
+        ? {
+            fetchMs: median(jaegerRuns.fetchMs),
+            fetchJaegerCpuS: median(jaegerRuns.jaegerCpuS),
+            fetchClientCpuS: median(jaegerRuns.clientCpuS),
+            commandMs: median(jaegerRuns.commandMs),
+          }
+        : {}),
     },
+    ...(withJaeger
+      ? {
+          fetch: {
+            searches: jaegerRuns.requests,
+            tracesRead: jaegerRuns.tracesRead,
+            fullPages: jaegerRuns.fullPages,
+            identicalReport: jaegerRuns.identicalReport,
+          },
+        }
+      : {}),
     notes: [
       "compute: buildReport (status chains, stuck attribution, per-status and per-service percentiles) in process",
       "decode: JSON.parse + spansFromOtlpJson of the whole dataset as one api/v3 answer",
       withJaeger
-        ? `fetch: fetchWindow against Jaeger ${pinnedVersion("JAEGER_VERSION")} (Badger storage, loopback), page size 1000, ${jaegerRuns.requests} searches; command: the whole \`order-tracing report --format json\` process`
+        ? `fetch: fetchWindow against Jaeger ${pinnedVersion("JAEGER_VERSION")} (Badger storage, loopback), page size 1000, ${jaegerRuns.requests} searches reading ${jaegerRuns.tracesRead} traces in all (each trace once per service it touches, and again after a full page), ${jaegerRuns.fullPages} full pages; CPU seconds of Jaeger and of this process during each fetch; identicalReport: the fetched spans give exactly the report of the generated spans; command: the whole \`order-tracing report --format json\` process`
         : "Jaeger runs skipped (binary missing or --no-jaeger)",
       `peak RSS of this process: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     ],

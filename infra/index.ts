@@ -91,6 +91,7 @@ const orderReport = config.report?.cronJob
       {
         namespace: config.namespace,
         ...config.report,
+        statusOwners: config.reportStatusOwners,
         jaegerQuery: { url: jaeger.queryUrl, podLabels: jaeger.query.podLabels },
         jaegerUiUrl: config.report.jaegerUiUrl ?? access?.uiUrl,
       },

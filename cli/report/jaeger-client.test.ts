@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiUrl, fetchWindow, type FetchProgress } from "./jaeger-client";
+import { apiUrl, fetchWindow, type FetchProgress, partsFor } from "./jaeger-client";
 import type { ReportSpan } from "./spans";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "./testing/synthetic-orders";
 
@@ -115,8 +115,19 @@ describe("fetchWindow", () => {
     expect(fetched.truncatedWindows).toBe(0);
     // Full pages were split: more searches than the three services.
     expect(fetched.requests).toBeGreaterThan(3);
+    expect(fetched.fullPages).toBeGreaterThan(0);
+    expect(fetched.tracesRead).toBeGreaterThanOrEqual(traceIds.size);
     expect(jaeger.searches).toHaveLength(fetched.requests);
     expect(progress.at(-1)).toMatchObject({ requests: fetched.requests, traces: traceIds.size, pendingWindows: 0 });
+  });
+
+  it("splits a full window at once into parts that should each fill half a page", () => {
+    // 1,000 traces covered a tenth of the window: about 10,000 in all, 20 parts of about 500.
+    expect(partsFor(24 * 3_600_000, 2.4 * 3_600_000, 1000)).toBe(20);
+    // Traces spread over the whole window: just over a page, so halves.
+    expect(partsFor(3_600_000, 3_600_000, 1000)).toBe(2);
+    // A page that covered (almost) nothing is not taken at its word: at most 64 parts.
+    expect(partsFor(3_600_000, 0, 1000)).toBe(64);
   });
 
   it("keeps a base path such as /jaeger in every API call", () => {

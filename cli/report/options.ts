@@ -197,6 +197,9 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
     throw new UsageError(`--page-size: expected an integer from 1 to 100000, got "${pageSizeText}"`);
   }
 
+  const output = values.get("output");
+  if (output !== undefined && output.trim() === "") throw new UsageError("--output: expected a file name");
+  const ownersText = values.get("status-owners");
   const serving = values.has("serve");
   for (const flag of ["listen", "interval"] as const) {
     if (values.has(flag) && !serving) throw new UsageError(`--${flag}: applies to --serve only`);
@@ -204,15 +207,15 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
   if (serving && values.has("format")) {
     throw new UsageError("--format: not with --serve, which serves the metrics at /metrics and the page at /");
   }
+  if (serving && output !== undefined) {
+    throw new UsageError("--output: not with --serve, which serves the page at / instead of writing it");
+  }
   const serve = serving
     ? {
         ...parseListen(values.get("listen") ?? DEFAULTS.listen),
         intervalMs: duration("interval", values.get("interval") ?? DEFAULTS.interval),
       }
     : undefined;
-  const output = values.get("output");
-  if (output !== undefined && output.trim() === "") throw new UsageError("--output: expected a file name");
-  const ownersText = values.get("status-owners");
 
   return {
     jaegerUrl,

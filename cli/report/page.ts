@@ -40,9 +40,22 @@ function safeHref(url: string): string | undefined {
   }
 }
 
-/** Labels of the time-in-status buckets: ≤1.0s … and the open last one. */
+/** A bucket bound as an axis label: 1s, 10m, 6h, 7d. */
+function shortDuration(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return formatDuration(ms);
+}
+
+/** Labels of the time-in-status buckets by upper bound (1s … 7d), and the open last one (>7d). */
 function bucketLabels(boundsMs: readonly number[]): string[] {
-  return [...boundsMs.map((ms) => `≤${formatDuration(ms)}`), `>${formatDuration(boundsMs[boundsMs.length - 1])}`];
+  return [...boundsMs.map(shortDuration), `>${shortDuration(boundsMs[boundsMs.length - 1])}`];
 }
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -66,25 +79,28 @@ function bar(parts: { value: number; className: string }[], max: number, label: 
   );
 }
 
-/** A small histogram of one status's stays per bucket. */
+/** A small histogram of one status's stays per bucket, each bar labelled with its bucket's bound. */
 function histogram(counts: readonly number[], labels: readonly string[], status: string): string {
-  const barWidth = 14;
-  const gap = 3;
-  const height = 28;
+  const barWidth = 22;
+  const gap = 4;
+  const height = 26;
+  const labelHeight = 11;
   const max = Math.max(...counts, 1);
   const width = counts.length * (barWidth + gap);
   const bars = counts
     .map((count, i) => {
+      const x = i * (barWidth + gap);
       const h = count === 0 ? 0 : Math.max(2, (count / max) * height);
       return (
-        `<rect class="hist" x="${i * (barWidth + gap)}" y="${(height - h).toFixed(1)}" width="${barWidth}" ` +
-        `height="${h.toFixed(1)}"><title>${escapeHtml(`${labels[i]}: ${count}`)}</title></rect>`
+        `<rect class="hist" x="${x}" y="${(height - h).toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}">` +
+        `<title>${escapeHtml(`${labels[i]}: ${count}`)}</title></rect>` +
+        `<text x="${x + barWidth / 2}" y="${height + labelHeight - 1}">${escapeHtml(labels[i])}</text>`
       );
     })
     .join("");
   return (
-    `<svg class="histogram" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ` +
-    `aria-label="${escapeHtml(`time in ${status}: ${counts.map((c, i) => `${labels[i]} ${c}`).join(", ")}`)}">` +
+    `<svg class="histogram" width="${width}" height="${height + labelHeight}" viewBox="0 0 ${width} ${height + labelHeight}" ` +
+    `role="img" aria-label="${escapeHtml(`time in ${status}: ${counts.map((c, i) => `${labels[i]} ${c}`).join(", ")}`)}">` +
     `<line class="axis" x1="0" y1="${height - 0.5}" x2="${width}" y2="${height - 0.5}"/>${bars}</svg>`
   );
 }
@@ -115,13 +131,15 @@ tr:last-child td { border-bottom: none; }
 .bar .track { fill: var(--track); } .bar .stuck { fill: var(--stuck); } .bar .moving { fill: var(--moving); }
 .bar .done { fill: var(--ok); } .bar .share { fill: var(--moving); }
 .histogram .hist { fill: var(--moving); } .histogram .axis { stroke: var(--line); }
+.histogram text { font-size: 9px; fill: var(--muted); text-anchor: middle; }
 .legend { color: var(--muted); font-size: 12px; margin-top: 8px; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px; vertical-align: -1px; }
 .status { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 td.error { white-space: normal; min-width: 220px; max-width: 360px; color: var(--stuck); }
 td.wrap { white-space: normal; min-width: 140px; }
-.why { font-size: 12px; color: var(--muted); }
+td.trace { white-space: normal; word-break: break-all; min-width: 150px; max-width: 180px; }
+.why { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--muted); }
 .empty { color: var(--ok); font-weight: 600; }
 footer { color: var(--muted); font-size: 12px; margin-top: 16px; }
 a { color: var(--moving); }
@@ -205,7 +223,7 @@ export function renderReportPage(report: ReportJson, options: ReportPageOptions 
         `<td class="wrap">${order.operation === "" ? "-" : escapeHtml(order.operation)}</td>` +
         `<td class="error">${order.error === null ? "-" : escapeHtml(order.error)}</td>` +
         `<td class="wrap">${escapeHtml(order.traceEnd.service)} · ${escapeHtml(order.traceEnd.operation)}</td>` +
-        `<td>${traceCell}</td>` +
+        `<td class="trace">${traceCell}</td>` +
         (withLogs ? `<td>${logsCell(order.logsUrl)}</td>` : "") +
         "</tr>"
       );
@@ -242,9 +260,9 @@ ${refresh}<title>${escapeHtml(title)}</title>
 </section>
 <section id="time-in-status">
 <h2>Time in each status</h2>
-<table><thead><tr><th>Status</th><th class="num">p50</th><th class="num">p95</th><th>Distribution (${escapeHtml(labels[0])} … ${escapeHtml(labels[labels.length - 1])})</th></tr></thead>
+<table><thead><tr><th>Status</th><th class="num">p50</th><th class="num">p95</th><th>Distribution (orders per time bucket)</th></tr></thead>
 <tbody>${timeRows}</tbody></table>
-<div class="legend">Over the orders that left the status in the window; bars per bucket ${labels.map(escapeHtml).join(" · ")}.</div>
+<div class="legend">Over the orders that left the status in the window; each bar counts the stays up to its label.</div>
 </section>
 </div>
 <section id="services" style="margin-bottom:16px">

@@ -12,6 +12,8 @@ import { fetchWindow } from "./jaeger-client";
 import { parseDuration } from "./duration";
 import { buildReport } from "./lifecycle";
 import { ORDER_LIFECYCLE, TERMINAL_STATUSES } from "./order-contract";
+import { statusOwnersArg } from "./options";
+import { readDevStack } from "../local/pipeline";
 import { freePort, LOOPBACK, startProcess, waitForHttp } from "../../sandbox/process";
 import { ALERTS, buildAlertRuleGroups, rulesFileYaml } from "../../infra/monitoring/rules";
 import { METRIC_NAMES } from "./metric-names";
@@ -35,6 +37,8 @@ const SAMPLE_DIR = process.env.ORDER_TRACING_REPORT_SAMPLE_DIR;
 
 const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-report-sandbox-"));
 const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { cwd: REPO, timeoutMs: 420_000 });
+/** The dev stack's status owners (CRM records MES's statuses for it), as the CronJob passes them. */
+const STATUS_OWNERS = statusOwnersArg(readDevStack(REPO).reportStatusOwners);
 let endpoints: SandboxEndpoints;
 const results = new Map<ScenarioName, ScenarioResult>();
 const orderOf = (scenario: ScenarioName, index = 0) => results.get(scenario)!.orders[index].orderId;
@@ -98,8 +102,20 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
   let json: ReportJson;
 
   it("runs on the sandbox's Jaeger and prints the JSON contract", async () => {
+    expect(STATUS_OWNERS).toBe("ACCEPTED=mes,IN_PRODUCTION=mes,MANUFACTURED=mes");
     const report = (...format: string[]) =>
-      cli("report", "--jaeger-url", endpoints.jaegerQuery, "--since", "1h", "--stuck-after", STUCK_AFTER, ...format);
+      cli(
+        "report",
+        "--jaeger-url",
+        endpoints.jaegerQuery,
+        "--since",
+        "1h",
+        "--stuck-after",
+        STUCK_AFTER,
+        "--status-owners",
+        STATUS_OWNERS,
+        ...format,
+      );
     const result = await report("--format", "json");
     expect(result.code, result.stderr).toBe(0);
     json = JSON.parse(result.stdout) as ReportJson;
@@ -147,19 +163,21 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
     });
   });
 
-  it("accepted but never started: the order waits in MES, which recorded ACCEPTED, though its trace ends in CRM", () => {
+  it("accepted but never started: the order waits in MES, which owns ACCEPTED, though its trace ends in CRM", () => {
+    // CRM records ACCEPTED when it consumes MES's status event; the stack names MES its owner. The
+    // last thing MES did for the order was publishing that event.
     const stuck = json.stuck.find((s) => s.orderId === acceptedOrder)!;
     expect(stuck).toMatchObject({
       status: "ACCEPTED",
       service: "mes",
       operation: "crm.order-status publish",
-      reason: "recorded-status",
+      reason: "configured-owner",
       error: null,
       traceEnd: { service: "crm", operation: "crm.order-status process" },
     });
   });
 
-  it("names the owner the stack configures for a status another service records", async () => {
+  const reportWith = async (...owners: string[]) => {
     const result = await cli(
       "report",
       "--jaeger-url",
@@ -170,13 +188,34 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
       STUCK_AFTER,
       "--format",
       "json",
-      "--status-owners",
-      "SENT_TO_MES=mes",
+      ...owners,
     );
     expect(result.code, result.stderr).toBe(0);
-    const owned = (JSON.parse(result.stdout) as ReportJson).stuck.find((s) => s.orderId === orderOf("broker-loss"))!;
-    // MES never saw the lost work order: the owner has no span for it since the status change.
-    expect(owned).toMatchObject({ service: "mes", operation: "", reason: "configured-owner" });
+    return (JSON.parse(result.stdout) as ReportJson).stuck;
+  };
+
+  it("without owners, the service that recorded the status holds the order", async () => {
+    const stuck = await reportWith();
+    expect(stuck.find((s) => s.orderId === acceptedOrder)).toMatchObject({
+      service: "crm",
+      operation: "crm.order-status process",
+      reason: "recorded-status",
+    });
+    // A failure wins over any owner.
+    expect(stuck.find((s) => s.orderId === orderOf("mes-logic-error"))).toMatchObject({
+      service: "mes",
+      reason: "failed",
+    });
+  });
+
+  it("names an owner that never saw the order, without an operation", async () => {
+    const stuck = await reportWith("--status-owners", "SENT_TO_MES=mes");
+    // MES never received the lost work order: the owner has no span for it since the status change.
+    expect(stuck.find((s) => s.orderId === orderOf("broker-loss"))).toMatchObject({
+      service: "mes",
+      operation: "",
+      reason: "configured-owner",
+    });
   });
 
   it("links each stuck order to a trace that Jaeger serves", async () => {
@@ -240,6 +279,8 @@ describe("order-tracing report --serve scraped by a real Prometheus", () => {
         "1h",
         "--stuck-after",
         STUCK_AFTER,
+        "--status-owners",
+        STATUS_OWNERS,
       ],
       cwd: REPO,
       logDir: serveDir,
@@ -276,6 +317,8 @@ describe("order-tracing report --serve scraped by a real Prometheus", () => {
       const page = await (await fetch(`http://${LOOPBACK}:${port}/`)).text();
       for (const scenario of ["mes-logic-error", "broker-loss", "s3-model-deleted"] as const)
         expect(page).toContain(orderOf(scenario));
+      // The served page is the report page (page.ts) of the exporter's last read.
+      expect(page).toContain(`data-order-id="${acceptedOrder}"`);
       const read = await prometheus.query(METRIC_NAMES.readSuccess);
       expect(read.map((s) => s.value[1])).toEqual(["1"]);
       console.log(
@@ -292,7 +335,8 @@ describe("order-tracing report --serve scraped by a real Prometheus", () => {
     }
 
     const stuck = Object.fromEntries(samples.map((s) => [`${s.metric.status}/${s.metric.service}`, s.value[1]]));
-    expect(stuck).toEqual({ "ACCEPTED/mes": "1", "SENT_TO_MES/crm": "1", "SENT_TO_MES/mes": "1" });
+    // ACCEPTED/mes: the TPU order (MES failed) and the accepted order nobody started (MES recorded it).
+    expect(stuck).toEqual({ "ACCEPTED/mes": "2", "SENT_TO_MES/crm": "1", "SENT_TO_MES/mes": "1" });
     expect(samples.every((s) => s.metric.job === "order-report")).toBe(true);
     expect(firing.map((a) => a.labels.status).sort()).toEqual(["ACCEPTED", "SENT_TO_MES"]);
     expect(metricsText).toContain(`${METRIC_NAMES.timeInStatus}_bucket{le="1",status="CREATED"}`);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { reportTable } from "./format";
+import { reportJson } from "./format";
 import { IncrementalWindow } from "./incremental";
 import { fetchWindow, JaegerQueryError } from "./jaeger-client";
 import type { OrderReport } from "./lifecycle";
@@ -8,6 +8,7 @@ import { ReportMetrics } from "./metrics";
 import { SERVE_PATHS } from "./serve-paths";
 
 export { SERVE_PATHS } from "./serve-paths";
+import { renderReportPage } from "./page";
 
 /**
  * `order-tracing report --serve`: a long-running exporter. Every interval it reads the new part of
@@ -22,6 +23,8 @@ export interface ServeOptions {
   logsUrlTemplate?: string;
   sinceMs: number;
   stuckAfterMs: number;
+  /** Per status, the service that owns it (`--status-owners`): the stuck orders' `service` label. */
+  statusOwners?: Readonly<Record<string, string>>;
   pageSize: number;
   intervalMs: number;
   host: string;
@@ -36,6 +39,7 @@ interface Latest {
   report: OrderReport;
   startMs: number;
   endMs: number;
+  statusOwners?: Readonly<Record<string, string>>;
 }
 
 export interface RunningExporter {
@@ -47,22 +51,21 @@ export interface RunningExporter {
 }
 
 /**
- * The page at `/`: the table report of the last successful read, as one self-contained document.
- * The report's HTML page (`--format html`, branch h-report) replaces this body when it lands.
+ * The page at `/`: the report's HTML page (page.ts, the same as `--format html`) of the last
+ * successful read, reloading itself every interval; a short notice before the first read.
  */
-export function renderPage(latest: Latest | undefined, stuckAfterMs: number): string {
-  const escape = (text: string) =>
-    text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-  const body =
-    latest === undefined
-      ? "No successful read of Jaeger yet; see the exporter's log and order_tracing_report_read_success."
-      : reportTable(latest.report, { startMs: latest.startMs, endMs: latest.endMs, stuckAfterMs });
+export function renderPage(latest: Latest | undefined, stuckAfterMs: number, refreshSeconds?: number): string {
+  if (latest !== undefined) {
+    const { report, startMs, endMs, statusOwners } = latest;
+    return renderReportPage(reportJson(report, { startMs, endMs, stuckAfterMs, statusOwners }), { refreshSeconds });
+  }
   return [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8"><title>Stuck orders</title>',
-    "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}pre{font-size:13px;overflow-x:auto}</style>",
+    refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : "",
+    "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}</style>",
     "</head><body><h1>Stuck orders</h1>",
-    `<pre>${escape(body)}</pre>`,
+    "<p>No successful read of Jaeger yet; see the exporter's log and order_tracing_report_read_success.</p>",
     "</body></html>",
   ].join("\n");
 }
@@ -91,9 +94,15 @@ export async function startExporter(options: ServeOptions): Promise<RunningExpor
         stuckAfterMs: options.stuckAfterMs,
         jaegerUiUrl: options.jaegerUiUrl,
         logsUrlTemplate: options.logsUrlTemplate,
+        statusOwners: options.statusOwners,
       });
       metrics.updateReport(report, window.newlyCompletedStays(), window.traceCount);
-      latest = { report, startMs: plan.endMs - options.sinceMs, endMs: plan.endMs };
+      latest = {
+        report,
+        startMs: plan.endMs - options.sinceMs,
+        endMs: plan.endMs,
+        statusOwners: options.statusOwners,
+      };
       const seconds = (performance.now() - started) / 1000;
       metrics.recordRead({ ok: true, durationSeconds: seconds, at: now() });
       log(
@@ -123,7 +132,7 @@ export async function startExporter(options: ServeOptions): Promise<RunningExpor
     } else if (path === SERVE_PATHS.page || path === SERVE_PATHS.proxiedPage) {
       response
         .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
-        .end(renderPage(latest, options.stuckAfterMs));
+        .end(renderPage(latest, options.stuckAfterMs, Math.max(1, Math.round(options.intervalMs / 1000))));
     } else {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }

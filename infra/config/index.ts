@@ -14,7 +14,7 @@ import { JAEGER_KEYS, readJaegerConfig, type JaegerConfig } from "./jaeger";
 import { dnsLabel } from "./names";
 import { ConfigReader } from "./read";
 import { readStorageConfig, STORAGE_KEYS, type StorageConfig } from "./storage";
-import { readReportConfig, REPORT_KEYS, type ReportConfig } from "./report";
+import { readReportConfig, readStatusOwners, REPORT_KEYS, type ReportConfig } from "./report";
 import { topLevelKeys, type ConfigKeyDoc } from "./reference";
 import { readMonitoringConfig, type MonitoringConfig } from "./monitoring";
 
@@ -57,6 +57,8 @@ export interface StackConfig {
   report?: ReportConfig;
   /** Alerting rules and the Grafana dashboard on the exporter's metrics (docs/alerts.md); absent unless set. */
   monitoring?: MonitoringConfig;
+  /** `report.statusOwners`: who owns a status another service records (`--status-owners`); `{}` by default. */
+  reportStatusOwners: Record<string, string>;
 }
 
 const KUBERNETES_FIELDS = ["renderDirectory", "kubeconfig", "context", "skipAwait"];
@@ -123,6 +125,7 @@ export function readStackConfig(stack: string, read: ConfigReader, options: Pars
     instrumentation: readInstrumentationConfig(read, requireOwnImages),
     access: readAccessConfig(read),
     report: readReportConfig(read),
+    reportStatusOwners: readStatusOwners(read),
   };
   const monitoring = readMonitoringConfig(read, config.report);
   if (monitoring) config.monitoring = monitoring;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigReader } from "./read";
-import { cronSchedule, readReportConfig } from "./report";
+import { cronSchedule, readReportConfig, readStatusOwners } from "./report";
 
 function read(raw: Record<string, unknown>) {
   const reader = new ConfigReader(raw);
@@ -23,7 +23,6 @@ describe("readReportConfig", () => {
       image: "cli:1",
       jaegerUiUrl: undefined,
       logsUrlTemplate: undefined,
-      statusOwners: {},
     });
   });
 
@@ -124,21 +123,24 @@ describe("readReportConfig: the exporter (report.serve)", () => {
 });
 
 describe("report.statusOwners", () => {
-  it("names the service that owns a status another service records", () => {
-    const { config, errors } = read({
-      report: { enabled: true, image: "cli:1", statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } },
+  const owners = (raw: Record<string, unknown>) => {
+    const reader = new ConfigReader(raw);
+    return { owners: readStatusOwners(reader), errors: reader.errors.map((e) => e.message) };
+  };
+
+  it("names the service that owns a status another service records, with or without the CronJob", () => {
+    expect(owners({ report: { statusOwners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" } } })).toEqual({
+      owners: { ACCEPTED: "mes", IN_PRODUCTION: "mes" },
+      errors: [],
     });
-    expect(errors).toEqual([]);
-    expect(config?.statusOwners).toEqual({ ACCEPTED: "mes", IN_PRODUCTION: "mes" });
+    expect(owners({})).toEqual({ owners: {}, errors: [] });
+    // The report section's own reader knows the key (it is no typo).
+    expect(read({ report: { statusOwners: { ACCEPTED: "mes" } } }).errors).toEqual([]);
   });
 
   it("names each wrong pair and the expected form", () => {
-    const { errors } = read({
-      report: {
-        enabled: true,
-        image: "cli:1",
-        statusOwners: { "IN PRODUCTION": "mes", ACCEPTED: "m e s", SHIPPED: 3 },
-      },
+    const { errors } = owners({
+      report: { statusOwners: { "IN PRODUCTION": "mes", ACCEPTED: "m e s", SHIPPED: 3 } },
     });
     expect(errors).toEqual([
       'order-tracing:report.statusOwners.IN PRODUCTION: "IN PRODUCTION" is not a status (letters, digits, _ or -); expected STATUS=SERVICE pairs separated by commas, such as ACCEPTED=mes,IN_PRODUCTION=mes',
@@ -146,7 +148,7 @@ describe("report.statusOwners", () => {
       "order-tracing:report.statusOwners.SHIPPED: expected a string, got number 3",
       expect.stringMatching(/^order-tracing:report\.statusOwners\.SHIPPED: expected a service name/),
     ]);
-    expect(read({ report: { statusOwners: "ACCEPTED=mes" } }).errors).toEqual([
+    expect(owners({ report: { statusOwners: "ACCEPTED=mes" } }).errors).toEqual([
       'order-tracing:report.statusOwners: expected an object, got string "ACCEPTED=mes"',
     ]);
   });

@@ -32,11 +32,6 @@ export interface ReportConfig {
    * `{to}` placeholders (cli/report/logs-link.ts); no logs links when absent.
    */
   logsUrlTemplate?: string;
-  /**
-   * Per status, the service that owns it where another service records it on the owner's behalf
-   * (`{ ACCEPTED: mes }` when CRM records a JVM MES's statuses): `--status-owners`.
-   */
-  statusOwners: Record<string, string>;
 }
 
 export interface ReportServeConfig {
@@ -94,8 +89,14 @@ function httpUrl(value: string): string | undefined {
   return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
 }
 
-/** `report.statusOwners`: an object of STATUS: service, each pair checked as the command checks it. */
-function readStatusOwners(read: ConfigReader): Record<string, string> {
+/**
+ * `report.statusOwners`: per status, the service that owns it where another service records it on
+ * the owner's behalf (`{ ACCEPTED: mes }` when CRM records MES's statuses from its status events),
+ * each pair checked as the command's `--status-owners` checks it. Read whether or not the CronJob
+ * is enabled: every reader of the stack's traces (the CronJob, `--serve`, the sandbox's tests)
+ * attributes stuck orders by it.
+ */
+export function readStatusOwners(read: ConfigReader): Record<string, string> {
   const owners: Record<string, string> = {};
   for (const status of read.fieldsOf("report.statusOwners") ?? []) {
     const key = `report.statusOwners.${status}`;
@@ -147,7 +148,6 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
     jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
     logsUrlTemplate: read.string("report.logsUrlTemplate", undefined, logsUrlTemplateProblem),
-    statusOwners: readStatusOwners(read),
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;
 }
