@@ -4,11 +4,23 @@
 #                    on loopback; the package's own system service is never started).
 #   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
 #                    a private etcd on loopback per test; the package's own service is never started).
+#   containerd, runc, containernetworking-plugins, iptables, nftables, conntrack, docker-registry,
+#   busybox-static   the single-node cluster of scripts/cluster.sh (kubelet runtime, CNI bridge,
+#                    kube-proxy's rules and their clean-up, the image registry on loopback, a probe
+#                    image); their services are never started: cluster.sh runs private instances.
 set -euo pipefail
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+[ -x /usr/bin/containerd ] || missing+=(containerd)
+[ -x /usr/sbin/runc ] || missing+=(runc)
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+[ -x /usr/sbin/iptables ] || missing+=(iptables)
+[ -x /usr/sbin/nft ] || missing+=(nftables)
+[ -x /usr/sbin/conntrack ] || missing+=(conntrack)
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,7 +29,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "[system-deps] installing ${missing[*]}"
-# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672) or etcd.
+# Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd,
+# containerd or registry.
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then
