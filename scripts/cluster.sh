@@ -2,8 +2,9 @@
 # A real single-node Kubernetes cluster on this machine, for the integration tests:
 # scripts/control-plane.sh's etcd, kube-apiserver and kube-controller-manager (with the controllers
 # a cluster with a node needs), a kube-scheduler, a kubelet on a private containerd + runc (cgroupfs
-# driver), a CNI bridge on a subnet of its own, and an image registry on loopback that containerd
-# pulls from through hosts.toml mirrors: an image named registry.k8s.io/…, docker.io/… or quay.io/…
+# driver), a CNI bridge on a subnet of its own, kube-proxy (iptables mode; only with
+# ORDER_TRACING_CLUSTER_KUBE_PROXY=1, not working yet), and an image registry on loopback that containerd pulls from through
+# hosts.toml mirrors: an image named registry.k8s.io/…, docker.io/… or quay.io/…
 # resolves to the same path in that registry (nothing is pulled from the internet).
 #
 #   scripts/cluster.sh start [DIR]   start it; prints DIR/kubeconfig (context "order-tracing-test")
@@ -32,6 +33,8 @@ readonly POD_SUBNET=10.244.0.0/24
 readonly CNI_NETWORK=order-tracing-pods
 # The pause image containerd's pod sandboxes run (tools/pause), under the name the kubelet expects.
 readonly PAUSE_IMAGE=registry.k8s.io/pause:3.10
+# Debian's static busybox as an image (a shell, wget, nc, nslookup for probes and test clients).
+readonly BUSYBOX_IMAGE=docker.io/library/busybox:1.35
 # The registries whose image names resolve to the local registry.
 readonly MIRRORED_REGISTRIES=(registry.k8s.io docker.io quay.io ghcr.io)
 # Sysctls the kubelet (protectKernelDefaults: false), the bridge plugin and kube-proxy may write.
@@ -243,6 +246,21 @@ push_pause_image() {
   "$crane" mutate --insecure "$ref" --entrypoint /pause --user 65535:65535 --set-platform linux/amd64 -t "$ref" >/dev/null
 }
 
+# Debian's static busybox (busybox-static) as /bin/busybox with its applet links.
+push_busybox_image() {
+  local crane layer="$dir/images/busybox" applet
+  crane=$(tool crane crane)
+  dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+    die "/bin/busybox is not Debian's static busybox: run 'bash scripts/install-system-deps.sh'"
+  mkdir -p "$layer/root/bin" "$layer/root/tmp"
+  cp /bin/busybox "$layer/root/bin/busybox"
+  for applet in sh wget nc nslookup httpd cat sleep ls echo mkdir hostname; do ln -sf busybox "$layer/root/bin/$applet"; done
+  tar --create --file "$layer/layer.tar" --directory "$layer/root" --mtime=@0 --owner=0 --group=0 --numeric-owner --sort=name bin tmp
+  local ref="127.0.0.1:$registry_port/${BUSYBOX_IMAGE#*/}"
+  "$crane" append --insecure --oci-empty-base -f "$layer/layer.tar" -t "$ref" >/dev/null
+  "$crane" mutate --insecure "$ref" --cmd /bin/sh --env PATH=/bin --set-platform linux/amd64 -t "$ref" >/dev/null
+}
+
 start_containerd() {
   local c="$dir/containerd" registry
   mkdir -p "$c/root" "$c/state" "$c/opt" "$c/certs.d" "$dir/cni/conf" "$dir/cni/networks" "$dir/runc"
@@ -374,6 +392,39 @@ EOF
   await kubelet node_ready
 }
 
+# kube-proxy in iptables mode. Service traffic is masqueraded (masqueradeAll): a pod answering a
+# Service on the same bridge replies through the host, where conntrack undoes the DNAT (the VM has no
+# br_netfilter). NodePorts only on the bridge's gateway address, never on loopback or eth0; the
+# machine's conntrack limits and timeouts are left as they are.
+start_kube_proxy() {
+  issue kube-proxy "/CN=system:kube-proxy"
+  client_kubeconfig "$dir/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
+  kubectl_ create clusterrolebinding order-tracing-kube-proxy --clusterrole system:node-proxier --user system:kube-proxy >/dev/null
+  cat >"$dir/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: $dir/kube-proxy.kubeconfig
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_SUBNET
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:$proxy_healthz_port
+metricsBindAddress: 127.0.0.1:$proxy_metrics_port
+nodePortAddresses: ["${POD_SUBNET%.*}.1/32"]
+iptables:
+  masqueradeAll: true
+  localhostNodePorts: false
+conntrack:
+  maxPerCore: 0
+  min: 0
+  tcpEstablishedTimeout: 0s
+  tcpCloseWaitTimeout: 0s
+EOF
+  launch kube-proxy "$(tool kube-proxy kubernetes-node)" --config "$dir/kube-proxy.yaml" --v 1
+  await kube-proxy curl --silent --fail --max-time 2 "http://127.0.0.1:$proxy_healthz_port/healthz"
+}
+
 node_ready() {
   [ "$(kubectl_ get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
@@ -385,16 +436,19 @@ start() {
   claim_node
   record_machine
   local ports
-  ports=$(free_ports 5)
-  read -r registry_port scheduler_port kubelet_port kubelet_healthz_port spare_port <<<"$ports"
-  : "$spare_port"
+  ports=$(free_ports 6)
+  read -r registry_port scheduler_port kubelet_port kubelet_healthz_port proxy_healthz_port proxy_metrics_port <<<"$ports"
   start_registry
   push_pause_image
+  push_busybox_image
   CONTROL_PLANE_CONTROLLERS=$CONTROLLERS bash "$repo_dir/scripts/control-plane.sh" start "$dir/control-plane" >/dev/null
   cp "$dir/control-plane/kubeconfig" "$dir/kubeconfig"
   start_scheduler
   start_containerd
   start_kubelet
+  # kube-proxy is wired but did not report healthy within the start timeout in its one trial run
+  # (not yet diagnosed): off unless asked for (docs/cluster.md, "Limits").
+  [ "${ORDER_TRACING_CLUSTER_KUBE_PROXY:-0}" != 1 ] || start_kube_proxy
   log "ready: node $NODE_NAME, pods on $BRIDGE ($POD_SUBNET), registry 127.0.0.1:$registry_port (kubeconfig $dir/kubeconfig)"
   echo "$dir/kubeconfig"
 }
@@ -450,8 +504,8 @@ remove_iptables() {
     command -v "$family" >/dev/null || continue
     for table in filter nat mangle raw; do
       "$family" -t "$table" -S 2>/dev/null | { grep -E '^-A .* -j KUBE-' || true; } | while read -r rule; do
-        # shellcheck disable=SC2086
-        "$family" -t "$table" ${rule/-A/-D} 2>/dev/null || true
+        # -S quotes comments as a shell would: eval keeps "kubernetes service portals" one word.
+        eval "$family -t $table -D ${rule#-A }" 2>/dev/null || log "could not delete $family $table rule: $rule"
       done
       for chain in $("$family" -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do
         "$family" -t "$table" -F "$chain" 2>/dev/null || true
