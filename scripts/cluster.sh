@@ -446,7 +446,7 @@ start() {
   start_scheduler
   start_containerd
   start_kubelet
-  # kube-proxy is wired but did not report healthy within the start timeout in its one trial run
+  # kube-proxy is wired but failed to report healthy within the start timeout in one of three trials
   # (not yet diagnosed): off unless asked for (docs/cluster.md, "Limits").
   [ "${ORDER_TRACING_CLUSTER_KUBE_PROXY:-0}" != 1 ] || start_kube_proxy
   log "ready: node $NODE_NAME, pods on $BRIDGE ($POD_SUBNET), registry 127.0.0.1:$registry_port (kubeconfig $dir/kubeconfig)"
