@@ -7,6 +7,9 @@
 #   scripts/control-plane.sh start [DIR]   start it; prints DIR/kubeconfig (context "order-tracing-test")
 #   scripts/control-plane.sh stop [DIR]    stop what start started in DIR and delete DIR
 #
+# CONTROL_PLANE_CONTROLLERS (comma-separated kube-controller-manager controller names) replaces the
+# two controllers above: scripts/cluster.sh runs the ones a cluster with a node needs.
+#
 # DIR (default .control-plane/ in the repo, ignored by git) holds the certificates, the etcd data,
 # the logs, the pid files and the kubeconfig. Every port is a free loopback port picked at start.
 set -euo pipefail
@@ -65,6 +68,8 @@ make_pki() {
   # system:masters is bound to cluster-admin: the tests act as a cluster administrator would.
   issue admin "/O=system:masters/CN=$ADMIN_USER" "$client"
   issue controller-manager "/CN=system:kube-controller-manager" "$client"
+  # The API server's identity towards kubelets (logs, exec, port-forward) when a node joins.
+  issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
   # The key pair that signs and verifies service-account tokens.
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/service-account.key" 2>/dev/null
   openssl pkey -in "$pki/service-account.key" -pubout -out "$pki/service-account.pub"
@@ -163,6 +168,8 @@ start() {
     --cert-dir "$dir/apiserver" \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --client-ca-file "$pki/ca.crt" \
+    --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
     --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$pki/service-account.pub" \
@@ -180,7 +187,8 @@ start() {
   # removes deleted namespaces. Serving is off (--secure-port 0): nothing listens.
   launch kube-controller-manager "$(tool kube-controller-manager)" \
     --kubeconfig "$dir/controller-manager.kubeconfig" \
-    --controllers garbage-collector-controller,namespace-controller \
+    --controllers "${CONTROL_PLANE_CONTROLLERS:-garbage-collector-controller,namespace-controller}" \
+    --root-ca-file "$pki/ca.crt" \
     --leader-elect=false --secure-port 0 --use-service-account-credentials=true \
     --v 2
   await kube-controller-manager controllers_ready

@@ -11,6 +11,10 @@
 #                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).
 #   chromium         the headless browser of the report page's test (cli/report/page.integration.test.ts,
 #                    driven by playwright-core through test/support/chromium.ts; no browser download).
+#   containerd, runc, containernetworking-plugins, iptables, nftables, conntrack, docker-registry,
+#   busybox-static   the single-node cluster of scripts/cluster.sh (kubelet runtime, CNI bridge,
+#                    kube-proxy's rules and their clean-up, the image registry on loopback, a probe
+#                    image); their services are never started: cluster.sh runs private instances.
 set -euo pipefail
 
 missing=()
@@ -24,6 +28,12 @@ command -v mvn >/dev/null || missing+=(maven)
 [ -x /usr/sbin/runc ] || missing+=(runc)
 [ -x /usr/bin/qemu-aarch64-static ] || missing+=(qemu-user-static)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/containerd ] || missing+=(containerd)
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+[ -x /usr/sbin/iptables ] || missing+=(iptables)
+[ -x /usr/sbin/nft ] || missing+=(nftables)
+[ -x /usr/sbin/conntrack ] || missing+=(conntrack)
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -33,7 +43,7 @@ fi
 
 echo "[system-deps] installing ${missing[*]}"
 # Keep the packages' maintainer scripts from starting a system-wide broker (0.0.0.0:5672), etcd,
-# Prometheus (0.0.0.0:9090) or registry.
+# Prometheus (0.0.0.0:9090), containerd or registry.
 policy=/usr/sbin/policy-rc.d
 own_policy=false
 if [ ! -e "$policy" ]; then

@@ -210,16 +210,41 @@ build_kubernetes() {
     kube-apiserver kube-controller-manager -- kubernetes_steps "$m"
 }
 kubernetes_steps() {
+  kubernetes_packages "$1" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+}
+# kubernetes_packages MODULE_DIR PACKAGE...: builds Kubernetes commands into $out, version-stamped.
+kubernetes_packages() {
   local m=$1 major=${KUBERNETES_VERSION%%.*} rest=${KUBERNETES_VERSION#*.}
+  shift
   local minor=${rest%%.*} stamp="" package
   for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     stamp+=" -X $package.gitVersion=v$KUBERNETES_VERSION -X $package.gitMajor=$major -X $package.gitMinor=$minor"
     stamp+=" -X $package.gitTreeState=clean"
   done
-  (cd "$m" && go build "${build_flags[@]}" -ldflags "-s -w$stamp" -o "$out/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
+  (cd "$m" && go build "${build_flags[@]}" -ldflags "-s -w$stamp" -o "$out/" "$@")
 }
 
+# The node of the single-node cluster (scripts/cluster.sh): kubelet, kube-scheduler and kube-proxy
+# from the same release, in a wrapper module of its own (tools/kubernetes-node) so that the control
+# plane's go.sum and cached build above stay valid; one `go build` compiles the three in parallel.
+build_kubernetes_node() {
+  local m="$tools_dir/kubernetes-node"
+  provide kubernetes-node "$KUBERNETES_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" \
+    kubelet kube-scheduler kube-proxy -- kubernetes_node_steps "$m"
+}
+kubernetes_node_steps() {
+  kubernetes_packages "$1" k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kube-proxy
+}
+
+# The pod sandbox's pause program (tools/pause): static, no dependencies; scripts/cluster.sh puts
+# it in an image under the name containerd's sandbox_image names.
+build_pause() {
+  local m="$tools_dir/pause"
+  provide pause 1 "$(fingerprint "$m/go.mod" "$m/main.go")" pause -- go_tool_build "$m" . pause ""
+}
+
+# What `npm test` uses; the cluster's node binaries and pause are built by `npm run test:cluster`.
 all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
@@ -252,6 +277,8 @@ for tool in "${requested[@]}"; do
     imagebuild) build_imagebuild ;;
     initcopy) build_initcopy ;;
     kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;
+    kubernetes-node | kubelet | kube-scheduler | kube-proxy) build_kubernetes_node ;;
+    pause) build_pause ;;
     *)
       log "unknown tool '$tool'; known: ${all_tools[*]}"
       exit 2
