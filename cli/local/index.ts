@@ -56,8 +56,7 @@ function parse(args: string[]): Options | string {
       const value = arg === "--mes" ? args[++i] : arg.slice("--mes=".length);
       if (!value || !isMesVariant(value)) return `--mes must be one of ${MES_VARIANTS.join(", ")}`;
       options.mes = value;
-    }
-    else if (arg.startsWith("-")) return `unknown option ${arg}`;
+    } else if (arg.startsWith("-")) return `unknown option ${arg}`;
     else options.positional.push(arg);
   }
   options.dir = path.resolve(options.dir);
@@ -98,7 +97,9 @@ async function up(options: Options): Promise<number> {
   if (running(existing) && existing.status === "ready" && existing.endpoints) {
     const runningMes = existing.mes ?? "nodejs";
     if (runningMes !== options.mes) {
-      console.error(`the sandbox in ${options.dir} runs the ${runningMes} MES; stop it first (order-tracing local down)`);
+      console.error(
+        `the sandbox in ${options.dir} runs the ${runningMes} MES; stop it first (order-tracing local down)`,
+      );
       return 1;
     }
     if (!options.json) console.error(`the sandbox in ${options.dir} is already running`);

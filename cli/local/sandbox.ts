@@ -200,7 +200,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
  * so the stack must list them (Pulumi.dev.yaml, `order-tracing:instrumentation.services`). The JVM
  * MES is the same entry with language `java`, as the prod stack declares its MES.
  */
-export function sandboxServices(stack: StackConfig, mes: MesVariant = "nodejs"): Record<SandboxService, InstrumentedService> {
+export function sandboxServices(
+  stack: StackConfig,
+  mes: MesVariant = "nodejs",
+): Record<SandboxService, InstrumentedService> {
   const found = {} as Record<SandboxService, InstrumentedService>;
   const missing: string[] = [];
   for (const name of SANDBOX_SERVICES) {

@@ -54,7 +54,11 @@ describe("localServiceEnv", () => {
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://127.0.0.1:43170");
     expect(env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe("grpc");
     expect(env.OTEL_JAVA_EXPERIMENTAL_SPAN_ATTRIBUTES_COPY_FROM_BAGGAGE_INCLUDE).toBe("order.id");
-    expect([env.OTEL_TRACES_EXPORTER, env.OTEL_METRICS_EXPORTER, env.OTEL_LOGS_EXPORTER]).toEqual(["otlp", "none", "none"]);
+    expect([env.OTEL_TRACES_EXPORTER, env.OTEL_METRICS_EXPORTER, env.OTEL_LOGS_EXPORTER]).toEqual([
+      "otlp",
+      "none",
+      "none",
+    ]);
     expect(env.NODE_OPTIONS).toBeUndefined();
     expect(env.ORDER_TRACING_RULES).toBeUndefined();
     expect(env.PORT).toBe("8082");

@@ -160,7 +160,21 @@ describe("clean value shapes", () => {
   const LOWER = "abcdefghijklmnopqrstuvwxyz";
   // Words the blocked patterns look for, so the generated values put them everywhere a shape allows.
   const KEYWORDS = ["password", "passwd", "pwd", "secret", "api_key", "api-key", "apikey", "access_token"];
-  const MORE = ["refresh-token", "token", "authorization", "session", "sessionid", "bearer", "basic", "eyj", "akia", "asia", "shop", "orders", "vault"];
+  const MORE = [
+    "refresh-token",
+    "token",
+    "authorization",
+    "session",
+    "sessionid",
+    "bearer",
+    "basic",
+    "eyj",
+    "akia",
+    "asia",
+    "shop",
+    "orders",
+    "vault",
+  ];
   const words = [...KEYWORDS, ...MORE];
   // Order ids with digits in most places, so digit patterns get every chance.
   const uuid = () =>

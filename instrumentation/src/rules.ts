@@ -123,7 +123,9 @@ function checkAmqpStatusRule(rule: unknown, where: string, problems: string[]): 
     !optionalString(rule.previousStatusField) ||
     !optionalString(rule.changedAtField)
   ) {
-    problems.push(`${where}.exchange, .routingKey, .previousStatusField and .changedAtField must be strings when given`);
+    problems.push(
+      `${where}.exchange, .routingKey, .previousStatusField and .changedAtField must be strings when given`,
+    );
   }
   return problems.length === before;
 }

@@ -124,7 +124,9 @@ describe("order hooks", () => {
     expect(changes[0].attributes["order.status_changed_at"]).toBe("2026-01-02T03:04:05.678Z");
     expect(changes[0].attributes["order.previous_status"]).toBe("SENT_TO_MES");
     // A garbled time is not recorded as it came: the change gets the time it was detected.
-    expect(Date.parse(String(changes[1].attributes["order.status_changed_at"]))).toBeGreaterThan(Date.parse("2026-01-02"));
+    expect(Date.parse(String(changes[1].attributes["order.status_changed_at"]))).toBeGreaterThan(
+      Date.parse("2026-01-02"),
+    );
   });
 
   it("detects the status in the JSON response of a configured route, without changing the response", async () => {

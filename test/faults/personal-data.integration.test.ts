@@ -205,9 +205,9 @@ describe("fault: personal data", () => {
       const received = pipeline.spans();
       expect(new Set(received.map((s) => s.traceId))).toEqual(traceIds);
       expect([...new Set(pipeline.receiver.requests.flatMap((r) => leaksIn(r, "", PROBES)))]).toEqual([]);
-      expect(
-        probesFoundIn(pipeline.receiver.rawBodies.join("\n"), PROBES).map((p) => `${p.kind}: ${p.value}`),
-      ).toEqual([]);
+      expect(probesFoundIn(pipeline.receiver.rawBodies.join("\n"), PROBES).map((p) => `${p.kind}: ${p.value}`)).toEqual(
+        [],
+      );
     });
   });
 });
