@@ -74,9 +74,11 @@ describe.each(MES_VARIANTS)("order-tracing report on the sandbox's four scenario
       const stuck = new Map(report.stuck.map((s) => [s.orderId, s]));
       const happyOrders = results.get("happy")!.orders.length;
       const delivered = report.byStatus.find((r) => r.status === "DELIVERED")?.current ?? 0;
-      const failuresIn =
-        MES_ERRORS[mes] === undefined ||
-        (stuck.get(orderOf("mes-logic-error"))?.error && stuck.get(orderOf("s3-model-deleted"))?.error);
+      // Each MES failure attributed to MES, with its error where the report can show one.
+      const failuresIn = (["mes-logic-error", "s3-model-deleted"] as const).every((scenario) => {
+        const row = stuck.get(orderOf(scenario));
+        return row?.service === "mes" && (MES_ERRORS[mes] === undefined || Boolean(row.error));
+      });
       if ((expectedStuck.every((id) => stuck.has(id)) && failuresIn && delivered >= happyOrders) || now > deadline)
         break;
       await new Promise((resolve) => setTimeout(resolve, 5_000));
