@@ -11,6 +11,7 @@ import {
   memoryLimiterFor,
   goReplacement,
   NON_HEAP_RESERVE_MIB,
+  orderIdPathPatterns,
   ottlString,
   queueSpansFor,
   renderCollectorConfig,
@@ -53,6 +54,7 @@ describe("buildCollectorConfig (single layout)", () => {
         "filter/health-checks",
         "k8s_attributes",
         "transform/scrub-urls-and-status",
+        "transform/order-id-from-path",
         "redaction/pii",
         "tail_sampling",
         "batch",
@@ -271,6 +273,7 @@ describe("two-tier layout", () => {
       "filter/health-checks",
       "k8s_attributes",
       "transform/scrub-urls-and-status",
+      "transform/order-id-from-path",
       "redaction/pii",
       "batch",
     ]);
@@ -358,5 +361,32 @@ describe("renderCollectorConfig", () => {
 describe("ottlString", () => {
   it("quotes and escapes backslashes and double quotes", () => {
     expect(ottlString('a\\.b"c')).toBe('"a\\\\.b\\"c"');
+  });
+});
+
+describe("order.id from the request path (services without our bundle)", () => {
+  const patterns = orderIdPathPatterns().map((pattern) => new RegExp(pattern));
+  const orderId = "7937729d-d25e-457a-9306-26565d21d72f";
+  const idOf = (path: string) => patterns.map((p) => p.exec(path)?.[1]).find((id) => id !== undefined);
+
+  it("reads the order id from the order routes of the bundle's rules, and from nothing else", () => {
+    expect(idOf(`/orders/${orderId}`)).toBe(orderId);
+    expect(idOf(`/orders/${orderId}/start`)).toBe(orderId);
+    expect(idOf("/orders/")).toBeUndefined();
+    expect(idOf("/orders")).toBeUndefined();
+    // Only an order id's shape: a path segment that names a person never becomes an attribute.
+    expect(idOf("/orders/Quillon%20Probewright/start")).toBeUndefined();
+    expect(idOf(`/models/${orderId}/part.stl`)).toBeUndefined();
+  });
+
+  it("sets order.id only where a span has none, after the paths are scrubbed and before the redaction", () => {
+    const config = gateway();
+    const processors = config.service.pipelines.traces.processors;
+    expect(processors.indexOf("transform/order-id-from-path")).toBe(
+      processors.indexOf("transform/scrub-urls-and-status") + 1,
+    );
+    const statements = JSON.stringify(config.processors["transform/order-id-from-path"]);
+    expect(statements).toContain('span.attributes[\\"order.id\\"] == nil');
+    expect(statements).toContain("${1}");
   });
 });

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
-import { fakeCustomer } from "../../cli/local/fake-customers";
+import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
+import { OrderPath } from "../../cli/local/order-path";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
 import { MES_VARIANTS, SANDBOX_SERVICES, type MesVariant, type SandboxEndpoints } from "../../cli/local/endpoints";
 import { ReconnectingBroker } from "../../examples/order-system/src/lib/amqp";
@@ -230,9 +231,18 @@ describe.each(MES_VARIANTS)("with the %s MES", (mes) => {
     });
 
     it("the personal-data corpus sent through MES's URLs, headers and AMQP messages never reaches Jaeger", async () => {
-      // The stuck TPU order fails on every production start (HTTP 500): each request is an error, so
-      // the tail sampler keeps its trace and the scan below sees every one.
-      const stuck = orderOf("mes-logic-error");
+      // A TPU order fails on every production start (HTTP 500): each request is an error, so the tail
+      // sampler keeps its trace and the scan below sees every one. A fresh one: MES keeps its orders in
+      // memory, and broker-loss restarted it.
+      const orders = new OrderPath(endpoints);
+      const stuck = await orders.placeOrder({
+        customer: fakeCustomer(50),
+        model: fakeModel(50),
+        material: "TPU",
+        quantity: 1,
+      });
+      expect((await orders.approve(stuck)).httpStatus).toBe(200);
+      expect(await orders.waitForStatus(stuck, "ACCEPTED", 30_000)).toBe("ACCEPTED");
       const probeOrder = "00000000-0000-4000-8000-";
       const enc = encodeURIComponent;
       for (const probe of PII_CORPUS) {

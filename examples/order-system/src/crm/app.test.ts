@@ -124,13 +124,23 @@ describe("CRM API", () => {
     });
     // MES consumed the work order and reported ACCEPTED while CRM still waits for the confirm.
     await crm.post("/orders", registration("o-5"));
-    crm.broker.beforeConfirm = async () => expect(await onEvent?.(accepted("o-5"))).toBe("ack");
+    let acceptedAt = "";
+    crm.broker.beforeConfirm = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const event = accepted("o-5");
+      acceptedAt = event.changedAt;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await onEvent?.(event)).toBe("ack");
+    };
     expect(await crm.post("/orders/o-5/approve")).toMatchObject({ status: 200, body: { status: "ACCEPTED" } });
-    expect(crm.changes.filter((c) => c.orderId === "o-5").map((c) => [c.previousStatus, c.status])).toEqual([
+    const changes = crm.changes.filter((c) => c.orderId === "o-5");
+    expect(changes.map((c) => [c.previousStatus, c.status])).toEqual([
       ["CREATED", "SUBMITTED"],
       ["SUBMITTED", "APPROVED"],
       ["APPROVED", "SENT_TO_MES"],
     ]);
+    // The hand-over is dated at the publish, before MES's ACCEPTED, though CRM recorded it after.
+    expect(Date.parse(changes[2].changedAt)).toBeLessThan(Date.parse(acceptedAt));
     // The same, and then the connection dies before the confirm arrives: MES has the order all the same.
     await crm.post("/orders", registration("o-6"));
     crm.broker.beforeConfirm = async () => {

@@ -14,6 +14,11 @@ interface CrmOrder extends TrackedOrder {
   material: string;
   quantity: number;
   modelKey: string;
+  /**
+   * When CRM published the work order: the time of SENT_TO_MES. MES may answer before the broker's
+   * confirm reaches CRM; dated at the publish, the hand-over still comes before MES's ACCEPTED.
+   */
+  handedOverAt?: Date;
 }
 
 /** The statuses that only MES sets; CRM mirrors them from MES's status events. */
@@ -33,8 +38,8 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
   const app = createApp();
   const orders = new OrderStore<CrmOrder>();
 
-  const move = (order: CrmOrder, to: OrderStatus): StatusEvent => {
-    const change = orders.move(order, to);
+  const move = (order: CrmOrder, to: OrderStatus, at?: Date): StatusEvent => {
+    const change = orders.move(order, to, at);
     status.changed(change);
     log.info({ orderId: order.orderId, status: to, previousStatus: change.previousStatus }, "order status changed");
     return change;
@@ -79,6 +84,7 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
       quantity: order.quantity,
       modelKey: order.modelKey,
     };
+    order.handedOverAt = new Date();
     try {
       await broker.publish(QUEUES.workOrders, workOrder);
     } catch (error) {
@@ -99,7 +105,7 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
       }
     }
     // MES's status event may have overtaken the broker's confirm; the consumer below then recorded the hand-over.
-    if (order.status === "APPROVED") move(order, "SENT_TO_MES");
+    if (order.status === "APPROVED") move(order, "SENT_TO_MES", order.handedOverAt);
     res.json(statusView(order));
   });
 
@@ -140,7 +146,9 @@ export async function createCrmApp({ broker, status, log }: CrmDeps): Promise<ex
     // MES can consume the work order and answer before the broker's confirm of that publish reaches
     // CRM (approve is still waiting for it). An event that leaves SENT_TO_MES proves the hand-over, so
     // CRM records it first instead of refusing the event as out of order and losing MES's status.
-    if (order.status === "APPROVED" && event.previousStatus === "SENT_TO_MES") move(order, "SENT_TO_MES");
+    if (order.status === "APPROVED" && event.previousStatus === "SENT_TO_MES") {
+      move(order, "SENT_TO_MES", order.handedOverAt);
+    }
     try {
       orders.move(order, event.status, new Date(event.changedAt));
     } catch (error) {
