@@ -16,7 +16,7 @@ import { ConfigReader } from "./read";
 import { readStorageConfig, STORAGE_KEYS, type StorageConfig } from "./storage";
 import { readReportConfig, readStatusOwners, REPORT_KEYS, type ReportConfig } from "./report";
 import { topLevelKeys, type ConfigKeyDoc } from "./reference";
-import { readMonitoringConfig, type MonitoringConfig } from "./monitoring";
+import { MONITORING_KEYS, readMonitoringConfig, type MonitoringConfig } from "./monitoring";
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
@@ -178,6 +178,7 @@ export const CONFIG_REFERENCE: readonly ConfigKeyDoc[] = [
   ...INSTRUMENTATION_KEYS,
   ...ACCESS_KEYS,
   ...REPORT_KEYS,
+  ...MONITORING_KEYS,
 ];
 
 /** The top-level keys a stack may set; any other is refused by name. */

@@ -2,6 +2,7 @@ import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import { TERMINAL_STATUSES } from "../../cli/report/order-contract";
 import { dnsLabel } from "./names";
 import type { ConfigReader } from "./read";
+import type { ConfigKeyDoc } from "./reference";
 import type { ReportConfig } from "./report";
 import { hasErrorsUnder, refuseUnknownFields } from "./sections";
 
@@ -142,3 +143,33 @@ function readLabels(read: ConfigReader, key: string): Record<string, string> {
   }
   return labels;
 }
+
+/** The `order-tracing:*` keys this module reads (alerting and the dashboard): docs/configuration.md is generated from them. */
+export const MONITORING_KEYS: readonly ConfigKeyDoc[] = [
+  {
+    keys: ["monitoring.prometheusRule", "monitoring.ruleLabels"],
+    type: "boolean, labels",
+    default: "`false`, `{}`",
+    meaning:
+      "render the alerting rules as a PrometheusRule (Prometheus Operator) with these labels; otherwise as the ConfigMap `order-tracing-prometheus-rules`. Needs `report.serve: true`. See [Alerts](alerts.md)",
+  },
+  {
+    keys: ["monitoring.stuckAlertAfter", "monitoring.defaultStuckAlertAfter"],
+    type: "map status → duration, duration",
+    default: `\`{}\`, \`${MONITORING_DEFAULTS.defaultStuckAlertAfter}\``,
+    meaning:
+      "alert when an order has been stuck in that status (every other status: the default) longer than this; at least `report.stuckAfter`",
+  },
+  {
+    keys: ["monitoring.alertFor", "monitoring.readFailureFor"],
+    type: "duration, duration",
+    default: `\`${MONITORING_DEFAULTS.alertFor}\`, \`${MONITORING_DEFAULTS.readFailureFor}\``,
+    meaning: "how long a stuck condition, or the exporter's failure to read Jaeger, holds before its alert fires",
+  },
+  {
+    keys: ["monitoring.grafanaDashboard", "monitoring.dashboardNamespace"],
+    type: "boolean, DNS label",
+    default: "`false`, the tracing namespace",
+    meaning: "render the Grafana dashboard as a ConfigMap labelled `grafana_dashboard` in that namespace",
+  },
+];

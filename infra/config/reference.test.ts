@@ -26,6 +26,7 @@ const BRANCHES: Record<string, unknown>[] = [
   { access: { ingress: { controller: "alb" } }, oidcClientSecret: "x" },
   { access: { ingress: { controller: "nginx" } }, oidcClientSecret: "x" },
   { report: { enabled: true } },
+  { report: { enabled: true, serve: true }, monitoring: { stuckAlertAfter: { ACCEPTED: "1h" } } },
   {
     instrumentation: {
       services: ["nodejs", "java", "python", "dotnet"].map((language) => ({

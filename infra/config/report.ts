@@ -2,7 +2,7 @@ import { imageReference, missingOwnImage } from "./images";
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import { logsUrlTemplateProblem } from "../../cli/report/logs-link";
 import { STATUS_OWNERS_FORM, statusOwnerProblem } from "../../cli/report/options";
-import { dnsLabel } from "./index";
+import { dnsLabel } from "./names";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
 
@@ -165,7 +165,8 @@ export const REPORT_KEYS: readonly ConfigKeyDoc[] = [
     keys: ["report.image"],
     type: "image",
     default: "none: required when enabled",
-    meaning: "the image of the report, built from `cli/report/Dockerfile` and pushed to your registry",
+    meaning:
+      "our `order-report` image as published by `npm run images -- --push <registry> --stack <stack>` ([Images](images.md))",
   },
   {
     keys: ["report.schedule"],
@@ -185,5 +186,32 @@ export const REPORT_KEYS: readonly ConfigKeyDoc[] = [
     type: "http(s) URL",
     default: "Jaeger query's in-cluster URL",
     meaning: "the base of the trace links in the JSON; set it to the internal UI address people open",
+  },
+  {
+    keys: ["report.cronJob", "report.serve"],
+    type: "boolean, boolean",
+    default: "`true`, `false`",
+    meaning:
+      "run the report as the CronJob, and/or as the exporter Deployment `order-report-exporter` (`order-tracing report --serve`: Prometheus metrics, and the page behind the OIDC proxy at `/stuck-orders/`). See [Alerts](alerts.md)",
+  },
+  {
+    keys: ["report.interval", "report.scraperNamespace"],
+    type: "duration, DNS label",
+    default: "`60s`, `monitoring`",
+    meaning: "the exporter's read interval, and the namespace of the Prometheus whose scrapes its NetworkPolicy admits",
+  },
+  {
+    keys: ["report.logsUrlTemplate"],
+    type: "URL template",
+    default: "none: no logs links",
+    meaning:
+      "each stuck order's log search, with `{traceId}`, `{orderId}`, `{service}`, `{from}`, `{to}` placeholders. See [Reading the report](report.md)",
+  },
+  {
+    keys: ["report.statusOwners"],
+    type: "map status → service",
+    default: "`{}`",
+    meaning:
+      "the service that owns a status another service records on its behalf (`{ ACCEPTED: mes }` when CRM records a JVM MES's statuses): the stuck order is attributed to it. Read whether or not the report runs in the cluster",
   },
 ];
