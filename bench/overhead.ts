@@ -9,7 +9,7 @@
 //                instrumented vs uncorrelated on POST is the cost of log correlation on a request that
 //                logs one line, and on GET the control (no line, no difference expected)
 // Two loads per endpoint (GET /orders/:id, and POST /orders with its S3 PutObject to gofakes3 and its
-// CRM call to a stub CRM, bench/support/crm-stub.ts), both with autocannon:
+// CRM call to a stub CRM, test/support/crm-stub.ts), both with autocannon:
 //   saturation   as many requests as 10 connections get served: throughput and CPU per request
 //   fixed rate   the same offered rate for every variant, a quarter of what the plain Shop serves at
 //                saturation (a service provisioned with headroom, as production ones are): latency
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
         : "CPU placement: none (one core, or no taskset)",
       "latency: per response (fractional milliseconds), 2xx only; p50/p99 of each run, then the median over rounds",
       "Shop is dist/shop.js of examples/order-system; S3 is gofakes3 (memory), CRM is a stub HTTP server " +
-        "(bench/support/crm-stub.ts) answering POST /orders and GET /orders/:id as CRM does, in its own process",
+        "(test/support/crm-stub.ts) answering POST /orders and GET /orders/:id as CRM does, in its own process",
       "instrumented: the env the injection sets (localServiceEnv, as the sandbox), the bundle's batch span " +
         "processor exporting OTLP gRPC to our collector (dev stack's generated config) → Jaeger v2 (memory)",
       "unreachable: the same, with the OTLP endpoint a loopback port nobody listens on",

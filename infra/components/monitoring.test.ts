@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { MonitoringConfig } from "../config/monitoring";
 import { DASHBOARD_FILE, DASHBOARD_UID } from "../monitoring/dashboard";
 import { ALERTS, type RuleGroup } from "../monitoring/rules";
-import { recordResources, valueOf, type MockedResource } from "../testing/mocks";
+import { allRegistered, recordResources, valueOf, type MockedResource } from "../testing/mocks";
 import { OrderTracingMonitoring, RULES_FILE } from "./monitoring";
 
 const CONFIG: MonitoringConfig = {
@@ -22,7 +22,7 @@ async function declare(monitoring: MonitoringConfig) {
   const declared: MockedResource[] = recordResources();
   const component = new OrderTracingMonitoring("monitoring", { namespace: "tracing", monitoring, pageUrl: PAGE });
   const rulesFile = await valueOf(component.rulesFile);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await allRegistered();
   return { declared, rulesFile };
 }
 

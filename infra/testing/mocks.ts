@@ -1,4 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
+import { afterEach } from "vitest";
+
+/**
+ * Waits until every RPC the declared resources queued has reached the mock monitor. A component
+ * registers its outputs with an RPC that can still be queued when a test has read the values it
+ * wanted; a later setMocks would receive it and reject an unknown URN. Call it before declaring
+ * again in the same test; every test file that uses these mocks waits for it between tests.
+ */
+export function allRegistered(): Promise<void> {
+  return pulumi.runtime.disconnect();
+}
+afterEach(allRegistered);
 
 /** A resource the program declared under mocks: its type, name and inputs. */
 export interface MockedResource {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { AccessConfig } from "../../config/access";
 import { ALB_ACCESS, NGINX_ACCESS, parsedAccess } from "../../testing/access-fixtures";
-import { recordResources, valueOf, type MockedResource } from "../../testing/mocks";
+import { allRegistered, recordResources, valueOf, type MockedResource } from "../../testing/mocks";
 import { JaegerQueryAccess, type JaegerQueryAccessArgs } from "./index";
 
 const NGINX = parsedAccess(NGINX_ACCESS);
@@ -28,8 +28,7 @@ async function declare(
     ...extra,
   });
   const uiUrl = await valueOf(component.uiUrl);
-  // Registrations resolve asynchronously; the last one (the query policy) marks the end.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await allRegistered();
   return { resources, uiUrl };
 }
 
@@ -240,7 +239,7 @@ describe("JaegerQueryAccess with the stuck-orders page", () => {
       stuckOrdersPage: { host: "order-report-exporter.tracing.svc.cluster.local", podLabels: REPORT_PODS },
     });
     expect(await valueOf(component.stuckOrdersPageUrl)).toBe("https://jaeger.dev.order-tracing.internal/stuck-orders/");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await allRegistered();
     const config = String(
       one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy").data["oauth2-proxy.cfg"],
     );
@@ -265,7 +264,7 @@ describe("JaegerQueryAccess with the stuck-orders page", () => {
       oidcClientSecret: pulumi.secret("client-secret-under-test"),
     });
     expect(await valueOf(component.stuckOrdersPageUrl)).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await allRegistered();
     const config = String(
       one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy").data["oauth2-proxy.cfg"],
     );

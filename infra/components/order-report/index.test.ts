@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type MockedResource, recordResources, valueOf } from "../../testing/mocks";
+import { allRegistered, type MockedResource, recordResources, valueOf } from "../../testing/mocks";
 import {
   OrderReportCronJob,
   OrderReportExporter,
@@ -39,6 +39,7 @@ async function declare(args: Partial<OrderReportCronJobArgs> = {}) {
   const declared = recordResources();
   const component = new OrderReportCronJob("report", { ...BASE, ...args });
   const name = await valueOf(component.cronJobName);
+  await allRegistered();
   const cronJobs = declared.filter((r) => r.type === "kubernetes:batch/v1:CronJob");
   expect(cronJobs).toHaveLength(1);
   return { name, declared, spec: cronJobs[0].inputs.spec as CronJobSpec };
@@ -168,7 +169,7 @@ describe("OrderReportExporter", () => {
       ...args,
     });
     const metricsUrl = await valueOf(component.metricsUrl);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await allRegistered();
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are navigated loosely in assertions
     const one = (type: string): Record<string, any> => {
       const found = declared.filter((r) => r.type === type && r.name === "order-report-exporter");
