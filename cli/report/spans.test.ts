@@ -280,5 +280,16 @@ describe("what a span says about its request and its failure", () => {
     ).toBe("q publish");
     expect(requestName(attrs({ "messaging.destination.name": "q" }), "consumer")).toBe("q process");
     expect(requestName(attrs({ "messaging.destination.name": "q" }), "internal")).toBeUndefined();
+    // The Java agent's publish to RabbitMQ's default exchange: the routing key names the queue.
+    expect(
+      requestName(
+        attrs({
+          "messaging.destination.name": "<default>",
+          "messaging.rabbitmq.destination.routing_key": "crm.order-status",
+          "messaging.operation": "publish",
+        }),
+        "producer",
+      ),
+    ).toBe("crm.order-status publish");
   });
 });

@@ -117,6 +117,13 @@ const first = (attributes: ReadonlyMap<string, string>, keys: readonly string[])
   return undefined;
 };
 
+/**
+ * How instrumentations name RabbitMQ's default exchange, which routes a message to the queue its
+ * routing key names: the Java agent publishes to `<default>` (span `<default> publish`), with the
+ * queue in `messaging.rabbitmq.destination.routing_key`. Not a destination a person knows.
+ */
+const DEFAULT_EXCHANGES: ReadonlySet<string> = new Set(["<default>", "amq.default"]);
+
 /** Messaging operations as a person says them: a message is published or processed. */
 const MESSAGING_VERBS: Record<string, string> = {
   publish: "publish",
@@ -135,7 +142,7 @@ export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanK
   const method = first(attributes, SEMCONV.httpMethod);
   const route = first(attributes, SEMCONV.httpRoute);
   if (method && route) return `${method} ${route}`;
-  const queue = first(attributes, SEMCONV.queue);
+  const queue = SEMCONV.queue.map((key) => attributes.get(key)).find((name) => name && !DEFAULT_EXCHANGES.has(name));
   if (queue && (kind === "producer" || kind === "consumer")) {
     const said = first(attributes, SEMCONV.messagingOperation)?.toLowerCase();
     const verb = (said && MESSAGING_VERBS[said]) ?? (kind === "producer" ? "publish" : "process");
