@@ -98,6 +98,7 @@ const KINDS: ReadonlySet<string> = new Set(["internal", "server", "client", "pro
 const SEMCONV = {
   httpMethod: ["http.request.method", "http.method"],
   httpRoute: ["http.route"],
+  urlPath: ["url.path", "http.target"],
   httpStatus: ["http.response.status_code", "http.status_code"],
   queue: [
     "messaging.destination.name",
@@ -134,6 +135,26 @@ const MESSAGING_VERBS: Record<string, string> = {
   receive: "receive",
 };
 
+/** A path segment that is an id: ids have digits (a UUID, `ORD-2026-000123`), route words have none. */
+const ID_SEGMENT = /\d/;
+
+/**
+ * The route a request matched, as a template. Where the route is only the prefix a handler was
+ * mounted at (the JDK HTTP server's context path `/orders/`, which the Java agent reports as
+ * `http.route`), the rest of the request's path completes it, each id as `:id`:
+ * `/orders/` and `/orders/6f1c…/start` read `/orders/:id/start`. The path is already scrubbed
+ * (the SDK, the collector): a segment they replaced stays replaced.
+ */
+export function routeTemplate(route: string, path: string | undefined): string {
+  const pathOnly = path?.split(/[?#]/, 1)[0];
+  if (!route.endsWith("/") || !pathOnly || pathOnly.length <= route.length || !pathOnly.startsWith(route)) return route;
+  const rest = pathOnly
+    .slice(route.length)
+    .split("/")
+    .map((segment) => (ID_SEGMENT.test(segment) && !segment.startsWith("[") ? ":id" : segment));
+  return route + rest.join("/");
+}
+
 /**
  * The request or message a span is: an HTTP route with its method, or a queue with what was done
  * with the message (a producer publishes, a consumer processes, where the attributes do not say).
@@ -141,7 +162,7 @@ const MESSAGING_VERBS: Record<string, string> = {
 export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): string | undefined {
   const method = first(attributes, SEMCONV.httpMethod);
   const route = first(attributes, SEMCONV.httpRoute);
-  if (method && route) return `${method} ${route}`;
+  if (method && route) return `${method} ${routeTemplate(route, first(attributes, SEMCONV.urlPath))}`;
   const queue = SEMCONV.queue.map((key) => attributes.get(key)).find((name) => name && !DEFAULT_EXCHANGES.has(name));
   if (queue && (kind === "producer" || kind === "consumer")) {
     const said = first(attributes, SEMCONV.messagingOperation)?.toLowerCase();

@@ -44,7 +44,7 @@ export const MES_VARIANT_FACTS: Record<MesVariant, MesVariantFacts> = {
     // collector drops exception messages.
     exceptionType: "java.lang.NullPointerException",
     report: {
-      logicError: { operation: "POST /orders/", error: /^java\.lang\.NullPointerException \(HTTP 500\)$/ },
+      logicError: { operation: "POST /orders/:id/start", error: /^java\.lang\.NullPointerException \(HTTP 500\)$/ },
       modelDeleted: { operation: "S3.GetObject", error: "NoSuchKey (HTTP 404)" },
       accepted: {
         operation: "crm.order-status publish",
