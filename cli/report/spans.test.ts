@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestName, routeTemplate, spansFromLegacyJson, spansFromOtlpJson } from "./spans";
+import { brokerHousekeeping, requestName, routeTemplate, spansFromLegacyJson, spansFromOtlpJson } from "./spans";
 
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
@@ -168,6 +168,27 @@ describe("routeTemplate", () => {
     expect(routeTemplate("/orders/", "/orders/")).toBe("/orders/");
     expect(routeTemplate("/orders/", undefined)).toBe("/orders/");
     expect(routeTemplate("/orders/", "/other/1")).toBe("/orders/");
+  });
+});
+
+describe("brokerHousekeeping", () => {
+  const attrs = (entries: Record<string, string>) => new Map(Object.entries(entries));
+
+  it("is a messaging call that is no message: the Java agent's acknowledgements and confirm waits", () => {
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "client")).toBe(true);
+    expect(
+      brokerHousekeeping(
+        attrs({ "messaging.system": "rabbitmq", "messaging.destination.name": "<default>" }),
+        "client",
+      ),
+    ).toBe(true);
+    // A message, or not a messaging span at all.
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "producer")).toBe(false);
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "consumer")).toBe(false);
+    expect(
+      brokerHousekeeping(attrs({ "messaging.system": "rabbitmq", "messaging.destination.name": "q" }), "client"),
+    ).toBe(false);
+    expect(brokerHousekeeping(attrs({ "rpc.service": "S3" }), "client")).toBe(false);
   });
 });
 

@@ -37,6 +37,11 @@ export interface ReportSpan {
   errorType?: string;
   /** The HTTP response code the span records (`http.response.status_code`, or the older `http.status_code`). */
   httpStatus?: number;
+  /**
+   * A call to the message broker that is no message of its own (`brokerHousekeeping`): an
+   * acknowledgement, a wait for publisher confirms. Absent on every other span.
+   */
+  housekeeping?: true;
 }
 
 type Json = Record<string, unknown>;
@@ -172,6 +177,21 @@ export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanK
   return undefined;
 }
 
+/**
+ * Whether a span is the broker's housekeeping around a message rather than a message: a messaging
+ * span (`messaging.system`) that is neither a producer nor a consumer and names no destination.
+ * The Java agent records every RabbitMQ channel call so: `basic.ack` after a message was handled,
+ * `Channel.waitForConfirmsOrDie` after a publish. They end after the work they close, so the walk
+ * to where a trace ends passes them by, and they are named by the message they belong to.
+ */
+export function brokerHousekeeping(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): boolean {
+  if (kind === "producer" || kind === "consumer" || !attributes.get("messaging.system")) return false;
+  return !SEMCONV.queue.some((key) => {
+    const name = attributes.get(key);
+    return name !== undefined && name !== "" && !DEFAULT_EXCHANGES.has(name);
+  });
+}
+
 function httpStatusOf(attributes: ReadonlyMap<string, string>): number | undefined {
   const code = Number(first(attributes, SEMCONV.httpStatus));
   return Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
@@ -237,6 +257,7 @@ export function spansFromOtlpJson(body: unknown): ReportSpan[] {
           operation: text(span.name) ?? "",
           kind,
           request: requestName(attributes, kind),
+          ...(brokerHousekeeping(attributes, kind) ? { housekeeping: true as const } : {}),
           startMs,
           endMs: nanosToMs(span.endTimeUnixNano) ?? startMs,
           ...orderFields(attributes),
@@ -300,6 +321,7 @@ export function spansFromLegacyJson(body: unknown): ReportSpan[] {
         operation: text(span.operationName) ?? "",
         kind,
         request: requestName(tags, kind),
+        ...(brokerHousekeeping(tags, kind) ? { housekeeping: true as const } : {}),
         startMs,
         endMs: startMs + (typeof span.duration === "number" ? span.duration / 1000 : 0),
         ...orderFields(tags),
