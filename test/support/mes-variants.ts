@@ -45,7 +45,8 @@ export const MES_VARIANT_FACTS: Record<MesVariant, MesVariantFacts> = {
     exceptionType: "java.lang.NullPointerException",
     report: {
       logicError: { operation: "POST /orders/:id/start", error: /^java\.lang\.NullPointerException \(HTTP 500\)$/ },
-      modelDeleted: { operation: "S3.GetObject", error: "NoSuchKey (HTTP 404)" },
+      // The agent's AWS SDK span records the exception's class, not the response code.
+      modelDeleted: { operation: "S3.GetObject", error: "software.amazon.awssdk.services.s3.model.NoSuchKeyException" },
       accepted: {
         operation: "crm.order-status publish",
         traceEnd: { service: "crm", operation: "crm.order-status process" },
