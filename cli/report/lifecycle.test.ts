@@ -608,6 +608,103 @@ describe("operationName", () => {
   });
 });
 
+describe("the Java agent's RabbitMQ spans (a JVM MES)", () => {
+  // An order MES accepted and nobody started, traced as the Java agent traces MES: it consumes the
+  // work order, fetches the model, publishes its status event to the default exchange, waits for the
+  // broker's confirm and acknowledges the work order last, after CRM consumed the event.
+  const order = "o-jvm";
+  const crmPublish = span({
+    traceId: "j",
+    service: "crm",
+    operation: "publish",
+    kind: "producer",
+    request: "mes.work-orders publish",
+    startMs: T0,
+    orderId: order,
+  });
+  const consume = span({
+    traceId: "j",
+    service: "mes",
+    operation: "mes.work-orders process",
+    kind: "consumer",
+    request: "mes.work-orders process",
+    startMs: T0 + 2,
+    parentSpanId: crmPublish.spanId,
+    orderId: order,
+  });
+  const getObject = span({
+    traceId: "j",
+    service: "mes",
+    operation: "S3.GetObject",
+    kind: "client",
+    startMs: T0 + 3,
+    parentSpanId: consume.spanId,
+    orderId: order,
+  });
+  const publish = span({
+    traceId: "j",
+    service: "mes",
+    operation: "<default> publish",
+    kind: "producer",
+    request: "crm.order-status publish",
+    startMs: T0 + 5,
+    parentSpanId: consume.spanId,
+    orderId: order,
+  });
+  const confirms = span({
+    traceId: "j",
+    service: "mes",
+    operation: "Channel.waitForConfirmsOrDie",
+    kind: "client",
+    housekeeping: true,
+    startMs: T0 + 6,
+    parentSpanId: consume.spanId,
+    orderId: order,
+  });
+  const crmConsume = span({
+    traceId: "j",
+    service: "crm",
+    operation: "crm.order-status process",
+    kind: "consumer",
+    request: "crm.order-status process",
+    startMs: T0 + 7,
+    parentSpanId: publish.spanId,
+    orderId: order,
+  });
+  const accepted = statusChange(order, "j", "crm", "SENT_TO_MES", "ACCEPTED", T0 + 8, undefined, crmConsume);
+  const ack = span({
+    traceId: "j",
+    service: "mes",
+    operation: "basic.ack",
+    kind: "client",
+    housekeeping: true,
+    startMs: T0 + 9,
+    parentSpanId: consume.spanId,
+    orderId: order,
+  });
+  const spans = [crmPublish, consume, getObject, publish, confirms, crmConsume, accepted, ack];
+
+  it("names an acknowledgement by the message it settles", () => {
+    const index = { parentOf: (s: ReportSpan) => spans.find((p) => p.spanId === s.parentSpanId) };
+    expect(operationName(index, ack)).toBe("mes.work-orders process");
+    expect(operationName(index, confirms)).toBe("mes.work-orders process");
+    expect(operationName(index, publish)).toBe("crm.order-status publish");
+  });
+
+  it("passes the acknowledgement by: MES last published the status event, and the trace ends in CRM", () => {
+    const report = buildReport(spans, { ...options(T0 + 60 * MINUTE, MINUTE), statusOwners: { ACCEPTED: "mes" } });
+    expect(report.stuck).toHaveLength(1);
+    expect(report.stuck[0]).toMatchObject({
+      orderId: order,
+      status: "ACCEPTED",
+      service: "mes",
+      operation: "crm.order-status publish",
+      reason: "configured-owner",
+      traceEnd: { service: "crm", operation: "crm.order-status process" },
+    });
+  });
+});
+
 describe("errorText", () => {
   const noParent = { parentOf: () => undefined };
   const failing = (fields: Partial<ReportSpan>) =>

@@ -268,7 +268,7 @@ const ENTRY_KINDS: ReadonlySet<string | undefined> = new Set(["server", "consume
  * name comes from its attributes (`requestName` in spans.ts); its span name is the fallback.
  */
 export function operationName(index: Pick<TraceIndex, "parentOf">, span: ReportSpan): string {
-  if (CALL_KINDS.has(span.kind)) return span.request ?? span.operation;
+  if (CALL_KINDS.has(span.kind) && !span.housekeeping) return span.request ?? span.operation;
   for (let s: ReportSpan | undefined = span; s && s.service === span.service; s = index.parentOf(s)) {
     if (ENTRY_KINDS.has(s.kind)) return s.request ?? s.operation;
   }
@@ -341,11 +341,19 @@ function failureSinceStatus(index: TraceIndex, orderId: string, traceIds: readon
 }
 
 /**
+ * Spans the walk to a trace's end passes by: a status change only marks a moment, and the broker's
+ * housekeeping (an acknowledgement, a wait for confirms: `ReportSpan.housekeeping`) closes work
+ * that went on elsewhere.
+ */
+const marksOnly = (span: ReportSpan): boolean => span.operation === STATUS_CHANGE_SPAN || span.housekeeping === true;
+
+/**
  * The path from the root of the trace that set the status to where that trace ends: from the
  * root, follow the child whose branch was active last (causal order, so clock skew between
- * services cannot reorder parent and child) down to a leaf. Status-change spans only mark a
- * moment, so the walk passes them by: CRM publishing the work order and then recording
- * SENT_TO_MES ends at the publish, the last thing it did.
+ * services cannot reorder parent and child) down to a leaf. Status-change spans and the broker's
+ * housekeeping are passed by (`marksOnly`): CRM publishing the work order and then recording
+ * SENT_TO_MES ends at the publish, the last thing it did; MES acknowledging the work order after
+ * publishing its status event ends where that event went.
  */
 function pathToTraceEnd(index: TraceIndex, orderId: string, current: Transition): ReportSpan[] {
   const belongs = ofOrder(orderId);
@@ -365,7 +373,7 @@ function pathToTraceEnd(index: TraceIndex, orderId: string, current: Transition)
   for (;;) {
     const next = index
       .childrenOf(path[path.length - 1])
-      .filter((span) => belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
+      .filter((span) => belongs(span) && !marksOnly(span))
       .sort((a, b) => latestActivity(a) - latestActivity(b) || a.startMs - b.startMs)
       .at(-1);
     if (!next) return path;
@@ -388,7 +396,7 @@ function lastSpanOf(
   const belongs = ofOrder(orderId);
   return traceIds
     .flatMap((id) => index.spansByTrace.get(id) ?? [])
-    .filter((span) => span.service === service && belongs(span) && span.operation !== STATUS_CHANGE_SPAN)
+    .filter((span) => span.service === service && belongs(span) && !marksOnly(span))
     .sort((a, b) => b.startMs - a.startMs)[0];
 }
 

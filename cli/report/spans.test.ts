@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requestName, spansFromLegacyJson, spansFromOtlpJson } from "./spans";
+import { brokerHousekeeping, requestName, routeTemplate, spansFromLegacyJson, spansFromOtlpJson } from "./spans";
 
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
@@ -158,6 +158,40 @@ describe("spansFromLegacyJson (/api/traces)", () => {
   });
 });
 
+describe("routeTemplate", () => {
+  it("completes a mount prefix with the rest of the path, ids as :id, and leaves a full route alone", () => {
+    expect(routeTemplate("/orders/", "/orders/ORD-2026-000123/complete")).toBe("/orders/:id/complete");
+    expect(routeTemplate("/orders/", "/orders/6f1c2a4e-1b7d-4c1e-9f00-2a5b7c9d0e11")).toBe("/orders/:id");
+    // A segment the scrubbing replaced stays as it is; route words stay.
+    expect(routeTemplate("/", "/customers/[REDACTED:path]/orders")).toBe("/customers/[REDACTED:path]/orders");
+    expect(routeTemplate("/orders/:id/start", "/orders/1/start")).toBe("/orders/:id/start");
+    expect(routeTemplate("/orders/", "/orders/")).toBe("/orders/");
+    expect(routeTemplate("/orders/", undefined)).toBe("/orders/");
+    expect(routeTemplate("/orders/", "/other/1")).toBe("/orders/");
+  });
+});
+
+describe("brokerHousekeeping", () => {
+  const attrs = (entries: Record<string, string>) => new Map(Object.entries(entries));
+
+  it("is a messaging call that is no message: the Java agent's acknowledgements and confirm waits", () => {
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "client")).toBe(true);
+    expect(
+      brokerHousekeeping(
+        attrs({ "messaging.system": "rabbitmq", "messaging.destination.name": "<default>" }),
+        "client",
+      ),
+    ).toBe(true);
+    // A message, or not a messaging span at all.
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "producer")).toBe(false);
+    expect(brokerHousekeeping(attrs({ "messaging.system": "rabbitmq" }), "consumer")).toBe(false);
+    expect(
+      brokerHousekeeping(attrs({ "messaging.system": "rabbitmq", "messaging.destination.name": "q" }), "client"),
+    ).toBe(false);
+    expect(brokerHousekeeping(attrs({ "rpc.service": "S3" }), "client")).toBe(false);
+  });
+});
+
 describe("what a span says about its request and its failure", () => {
   const int = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
 
@@ -280,5 +314,27 @@ describe("what a span says about its request and its failure", () => {
     ).toBe("q publish");
     expect(requestName(attrs({ "messaging.destination.name": "q" }), "consumer")).toBe("q process");
     expect(requestName(attrs({ "messaging.destination.name": "q" }), "internal")).toBeUndefined();
+    // The Java agent on the JDK HTTP server: the route is the context path; the path completes it.
+    expect(
+      requestName(
+        attrs({
+          "http.request.method": "POST",
+          "http.route": "/orders/",
+          "url.path": "/orders/6f1c2a4e-1b7d-4c1e-9f00-2a5b7c9d0e11/start",
+        }),
+        "server",
+      ),
+    ).toBe("POST /orders/:id/start");
+    // The Java agent's publish to RabbitMQ's default exchange: the routing key names the queue.
+    expect(
+      requestName(
+        attrs({
+          "messaging.destination.name": "<default>",
+          "messaging.rabbitmq.destination.routing_key": "crm.order-status",
+          "messaging.operation": "publish",
+        }),
+        "producer",
+      ),
+    ).toBe("crm.order-status publish");
   });
 });

@@ -37,6 +37,11 @@ export interface ReportSpan {
   errorType?: string;
   /** The HTTP response code the span records (`http.response.status_code`, or the older `http.status_code`). */
   httpStatus?: number;
+  /**
+   * A call to the message broker that is no message of its own (`brokerHousekeeping`): an
+   * acknowledgement, a wait for publisher confirms. Absent on every other span.
+   */
+  housekeeping?: true;
 }
 
 type Json = Record<string, unknown>;
@@ -98,6 +103,7 @@ const KINDS: ReadonlySet<string> = new Set(["internal", "server", "client", "pro
 const SEMCONV = {
   httpMethod: ["http.request.method", "http.method"],
   httpRoute: ["http.route"],
+  urlPath: ["url.path", "http.target"],
   httpStatus: ["http.response.status_code", "http.status_code"],
   queue: [
     "messaging.destination.name",
@@ -117,6 +123,13 @@ const first = (attributes: ReadonlyMap<string, string>, keys: readonly string[])
   return undefined;
 };
 
+/**
+ * How instrumentations name RabbitMQ's default exchange, which routes a message to the queue its
+ * routing key names: the Java agent publishes to `<default>` (span `<default> publish`), with the
+ * queue in `messaging.rabbitmq.destination.routing_key`. Not a destination a person knows.
+ */
+const DEFAULT_EXCHANGES: ReadonlySet<string> = new Set(["<default>", "amq.default"]);
+
 /** Messaging operations as a person says them: a message is published or processed. */
 const MESSAGING_VERBS: Record<string, string> = {
   publish: "publish",
@@ -127,6 +140,26 @@ const MESSAGING_VERBS: Record<string, string> = {
   receive: "receive",
 };
 
+/** A path segment that is an id: ids have digits (a UUID, `ORD-2026-000123`), route words have none. */
+const ID_SEGMENT = /\d/;
+
+/**
+ * The route a request matched, as a template. Where the route is only the prefix a handler was
+ * mounted at (the JDK HTTP server's context path `/orders/`, which the Java agent reports as
+ * `http.route`), the rest of the request's path completes it, each id as `:id`:
+ * `/orders/` and `/orders/6f1c…/start` read `/orders/:id/start`. The path is already scrubbed
+ * (the SDK, the collector): a segment they replaced stays replaced.
+ */
+export function routeTemplate(route: string, path: string | undefined): string {
+  const pathOnly = path?.split(/[?#]/, 1)[0];
+  if (!route.endsWith("/") || !pathOnly || pathOnly.length <= route.length || !pathOnly.startsWith(route)) return route;
+  const rest = pathOnly
+    .slice(route.length)
+    .split("/")
+    .map((segment) => (ID_SEGMENT.test(segment) && !segment.startsWith("[") ? ":id" : segment));
+  return route + rest.join("/");
+}
+
 /**
  * The request or message a span is: an HTTP route with its method, or a queue with what was done
  * with the message (a producer publishes, a consumer processes, where the attributes do not say).
@@ -134,14 +167,29 @@ const MESSAGING_VERBS: Record<string, string> = {
 export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): string | undefined {
   const method = first(attributes, SEMCONV.httpMethod);
   const route = first(attributes, SEMCONV.httpRoute);
-  if (method && route) return `${method} ${route}`;
-  const queue = first(attributes, SEMCONV.queue);
+  if (method && route) return `${method} ${routeTemplate(route, first(attributes, SEMCONV.urlPath))}`;
+  const queue = SEMCONV.queue.map((key) => attributes.get(key)).find((name) => name && !DEFAULT_EXCHANGES.has(name));
   if (queue && (kind === "producer" || kind === "consumer")) {
     const said = first(attributes, SEMCONV.messagingOperation)?.toLowerCase();
     const verb = (said && MESSAGING_VERBS[said]) ?? (kind === "producer" ? "publish" : "process");
     return `${queue} ${verb}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a span is the broker's housekeeping around a message rather than a message: a messaging
+ * span (`messaging.system`) that is neither a producer nor a consumer and names no destination.
+ * The Java agent records every RabbitMQ channel call so: `basic.ack` after a message was handled,
+ * `Channel.waitForConfirmsOrDie` after a publish. They end after the work they close, so the walk
+ * to where a trace ends passes them by, and they are named by the message they belong to.
+ */
+export function brokerHousekeeping(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): boolean {
+  if (kind === "producer" || kind === "consumer" || !attributes.get("messaging.system")) return false;
+  return !SEMCONV.queue.some((key) => {
+    const name = attributes.get(key);
+    return name !== undefined && name !== "" && !DEFAULT_EXCHANGES.has(name);
+  });
 }
 
 function httpStatusOf(attributes: ReadonlyMap<string, string>): number | undefined {
@@ -209,6 +257,7 @@ export function spansFromOtlpJson(body: unknown): ReportSpan[] {
           operation: text(span.name) ?? "",
           kind,
           request: requestName(attributes, kind),
+          ...(brokerHousekeeping(attributes, kind) ? { housekeeping: true as const } : {}),
           startMs,
           endMs: nanosToMs(span.endTimeUnixNano) ?? startMs,
           ...orderFields(attributes),
@@ -272,6 +321,7 @@ export function spansFromLegacyJson(body: unknown): ReportSpan[] {
         operation: text(span.operationName) ?? "",
         kind,
         request: requestName(tags, kind),
+        ...(brokerHousekeeping(tags, kind) ? { housekeeping: true as const } : {}),
         startMs,
         endMs: startMs + (typeof span.duration === "number" ? span.duration / 1000 : 0),
         ...orderFields(tags),

@@ -14,7 +14,7 @@ import { QUEUES } from "../../examples/order-system/src/lib/topology";
 import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
 import { OrderPath } from "../../cli/local/order-path";
 import { readState, stillRunning, type ProcessIdentity } from "../../cli/local/state";
-import { MES_VARIANTS, SANDBOX_SERVICES, type MesVariant, type SandboxEndpoints } from "../../cli/local/endpoints";
+import { MES_VARIANTS, SANDBOX_SERVICES, type SandboxEndpoints } from "../../cli/local/endpoints";
 import { ReconnectingBroker } from "../../examples/order-system/src/lib/amqp";
 import { createLogger } from "../../examples/order-system/src/lib/log";
 import { PII_CORPUS, pathSegment, probesFoundIn } from "../faults/pii-corpus";
@@ -23,6 +23,7 @@ import type { ReportJson } from "../../cli/report/format";
 import { LOG_CORRELATION_KEYS } from "../../instrumentation/src/log-correlation";
 import { REPO, run } from "../support/project";
 import { sandboxCli } from "../support/sandbox-cli";
+import { MES_VARIANT_FACTS } from "../support/mes-variants";
 import {
   JaegerTraces,
   consumes,
@@ -44,14 +45,6 @@ type LogRecord = { msg?: string } & Partial<
 
 /** Jaeger's query API may drop a trace id's leading zeros; log lines carry all 32 digits. */
 const fullTraceId = (traceId: string): string => traceId.padStart(32, "0");
-
-/** What differs between the two MES variants: how MES's logic error shows in its span. */
-const MES_FAILURE: Record<MesVariant, { exceptionType: string; statusDescription?: string }> = {
-  // The Node.js SDK writes the error's message into the span status (the collector masks patterns in it).
-  nodejs: { exceptionType: "TypeError", statusDescription: "nozzleTemperatureC" },
-  // The Java agent records the exception on the server span; the collector drops exception messages.
-  jvm: { exceptionType: "java.lang.NullPointerException" },
-};
 
 describe.each(MES_VARIANTS)("with the %s MES", (mes) => {
   const sandbox = sandboxCli(`e2e-${mes}`);
@@ -315,7 +308,7 @@ describe.each(MES_VARIANTS)("with the %s MES", (mes) => {
       // The exception event keeps its type; the collector redacts exception messages (they may quote
       // personal data), and the span status carries the error's description.
       const exceptions = failure.flatMap((s) => s.events).filter((e) => e.event === "exception");
-      const expected = MES_FAILURE[mes];
+      const expected = MES_VARIANT_FACTS[mes];
       expect(exceptions.map((e) => e["exception.type"])).toContain(expected.exceptionType);
       if (expected.statusDescription !== undefined) {
         expect(failure.map((s) => String(s.tags["otel.status_description"] ?? ""))).toContainEqual(
