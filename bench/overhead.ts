@@ -45,7 +45,7 @@ import {
   type Headline,
   type ResultTable,
 } from "./support/results";
-import { startCollector, startJaeger } from "../test/support/services";
+import { counterSum, startCollector, startJaeger } from "../test/support/services";
 import { createOrders, ORDER_BODY, startShopBackends } from "../test/support/shop";
 
 const options = benchOptions();
@@ -154,6 +154,8 @@ async function main(): Promise<void> {
   const stack = readDevStack(ROOT);
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const samples: RunSample[] = [];
+  /** Spans the collector accepted during each Shop's life: proof that a variant traced at all. */
+  const exported: Array<{ node: string; round: number; variant: Variant; spansAccepted: number }> = [];
   const fixedRates: Record<string, Partial<Record<Endpoint, number>>> = {};
   try {
     const backends = await startShopBackends(stack, logDir);
@@ -177,14 +179,24 @@ async function main(): Promise<void> {
     const instrumentationEnvOf: Partial<Record<Variant, Record<string, string>>> = {
       uncorrelated: { [ORDER_TRACING_ENV.logCorrelation]: "false" },
     };
+    const acceptedSpans = async (): Promise<number> =>
+      counterSum(await (await fetch(collector.metricsUrl)).text(), "otelcol_receiver_accepted_spans");
 
     for (const runtime of runtimes) {
       const anchor = anchors.get(runtime.version) as Anchor;
       const runtimeFixedRates: Partial<Record<Endpoint, number>> = {};
       fixedRates[runtime.version] = runtimeFixedRates;
 
-      /** Runs `measure` against a fresh Shop of the variant on this runtime, on its own core. */
-      const withShop = async <T>(variant: Variant, measure: (shop: ManagedProcess, url: string) => Promise<T>) => {
+      /**
+       * Runs `measure` against a fresh Shop of the variant on this runtime, on its own core; in a
+       * round, records the spans the collector accepted from it (flushed at its exit).
+       */
+      const withShop = async <T>(
+        variant: Variant,
+        measure: (shop: ManagedProcess, url: string) => Promise<T>,
+        roundIndex?: number,
+      ) => {
+        const acceptedBefore = await acceptedSpans();
         const { shop, url } = await backends.startShop(
           `shop-${runtime.major}-${variant}`,
           otlpEndpointOf[variant],
@@ -194,13 +206,25 @@ async function main(): Promise<void> {
             ...(variant === "anchor" ? { env: anchorEnv(anchor, "shop", `http://${collector.otlpGrpc}`) } : {}),
           },
         );
+        let result: T;
         try {
           if (cpus) pinTo(shop.pid, cpus.measured);
-          return await measure(shop, url);
+          result = await measure(shop, url);
         } finally {
           await shop.stop();
           await sleep(500);
         }
+        if (roundIndex !== undefined) {
+          const spansAccepted = (await acceptedSpans()) - acceptedBefore;
+          exported.push({ node: runtime.version, round: roundIndex, variant, spansAccepted });
+          console.error(
+            `${runtime.version} round ${roundIndex} ${variant}: the collector accepted ${spansAccepted} spans`,
+          );
+          // A variant that exports to the collector and exported nothing would measure nothing.
+          const exports = otlpEndpointOf[variant] === collector.otlpGrpc || variant === "anchor";
+          if (exports && spansAccepted === 0) throw new Error(`${variant} on ${runtime.version} exported no span`);
+        }
+        return result;
       };
 
       // The fixed rate of each endpoint: a share of what the plain Shop serves at saturation.
@@ -218,40 +242,44 @@ async function main(): Promise<void> {
         // Rotate the order each round: no variant always runs first or last.
         const order = VARIANTS.map((_, i) => VARIANTS[(i + roundIndex) % VARIANTS.length]);
         for (const variant of order) {
-          await withShop(variant, async (shop, url) => {
-            const orderIds = await createOrders(url, GET_ORDERS);
-            for (const endpoint of ENDPOINTS) {
-              await load(url, endpoint, WARMUP_S, orderIds); // JIT and connection pools warm
-              for (const loadKind of LOADS) {
-                const offered = loadKind === "fixed rate" ? runtimeFixedRates[endpoint] : undefined;
-                const cpuBefore = cpuSeconds(shop.pid);
-                const result = await load(url, endpoint, DURATION_S, orderIds, offered);
-                const cpu = cpuSeconds(shop.pid) - cpuBefore;
-                const sample: RunSample = {
-                  node: runtime.version,
-                  round: roundIndex,
-                  variant,
-                  endpoint,
-                  load: loadKind,
-                  ...(offered ? { offeredPerSecond: offered } : {}),
-                  requests: result.requests,
-                  requestsPerSecond: round1(result.requests / DURATION_S),
-                  p50Ms: round(percentile(result.latenciesMs, 0.5), 3),
-                  p99Ms: round(percentile(result.latenciesMs, 0.99), 3),
-                  cpuUsPerRequest: round1((cpu * 1e6) / Math.max(1, result.requests)),
-                  non2xx: result.non2xx,
-                  errors: result.errors,
-                };
-                samples.push(sample);
-                console.error(
-                  `${runtime.version} round ${roundIndex} ${variant.padEnd(12)} ${endpoint.padEnd(16)} ` +
-                    `${loadKind.padEnd(10)} ${sample.requestsPerSecond} req/s, p50 ${sample.p50Ms} ms, ` +
-                    `p99 ${sample.p99Ms} ms, ${sample.cpuUsPerRequest} µs CPU/req` +
-                    (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ""),
-                );
+          await withShop(
+            variant,
+            async (shop, url) => {
+              const orderIds = await createOrders(url, GET_ORDERS);
+              for (const endpoint of ENDPOINTS) {
+                await load(url, endpoint, WARMUP_S, orderIds); // JIT and connection pools warm
+                for (const loadKind of LOADS) {
+                  const offered = loadKind === "fixed rate" ? runtimeFixedRates[endpoint] : undefined;
+                  const cpuBefore = cpuSeconds(shop.pid);
+                  const result = await load(url, endpoint, DURATION_S, orderIds, offered);
+                  const cpu = cpuSeconds(shop.pid) - cpuBefore;
+                  const sample: RunSample = {
+                    node: runtime.version,
+                    round: roundIndex,
+                    variant,
+                    endpoint,
+                    load: loadKind,
+                    ...(offered ? { offeredPerSecond: offered } : {}),
+                    requests: result.requests,
+                    requestsPerSecond: round1(result.requests / DURATION_S),
+                    p50Ms: round(percentile(result.latenciesMs, 0.5), 3),
+                    p99Ms: round(percentile(result.latenciesMs, 0.99), 3),
+                    cpuUsPerRequest: round1((cpu * 1e6) / Math.max(1, result.requests)),
+                    non2xx: result.non2xx,
+                    errors: result.errors,
+                  };
+                  samples.push(sample);
+                  console.error(
+                    `${runtime.version} round ${roundIndex} ${variant.padEnd(12)} ${endpoint.padEnd(16)} ` +
+                      `${loadKind.padEnd(10)} ${sample.requestsPerSecond} req/s, p50 ${sample.p50Ms} ms, ` +
+                      `p99 ${sample.p99Ms} ms, ${sample.cpuUsPerRequest} µs CPU/req` +
+                      (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ""),
+                  );
+                }
               }
-            }
-          });
+            },
+            roundIndex,
+          );
         }
       }
     }
@@ -350,7 +378,7 @@ async function main(): Promise<void> {
     },
     command: commandOf("bench:overhead", options),
     samples,
-    medians: { ...medians, ratios, fixedRates },
+    medians: { ...medians, ratios, fixedRates, exported },
     tables: ENDPOINTS.map((endpoint) => comparisonTable(endpoint, runtimes, medians, fixedRates)),
     headline,
     notes: [
@@ -381,6 +409,8 @@ async function main(): Promise<void> {
         "defaults otherwise: sampler parentbased_always_on (the Operator sets none unless its Instrumentation does), " +
         "OTLP gRPC as the Operator's Node.js image exports, batch span processor; no metrics or logs exporter and no " +
         "cloud resource detectors (bench/support/anchor.ts); exporting to the same collector",
+      "exported: the collector's otelcol_receiver_accepted_spans over each Shop's life (in medians.exported); " +
+        "a variant exporting to it that exported no span stops the run",
       "CPU per request: utime+stime of the Shop process over the measured run / requests served; added CPU: the " +
         "variant's minus plain's on the same runtime",
       "goal (issue 19): added CPU per request at most half of the anchor's, GET at saturation loses at most 15%, " +
@@ -421,7 +451,7 @@ function comparisonTable(
       const loss = (variant: Variant) =>
         `${round((1 - saturation[variant].requestsPerSecond / saturation.plain.requestsPerSecond) * 100)}%`;
       const p99 = (variant: Variant) =>
-        `${fixed[variant].p99Ms} ms (${signed(round(fixed[variant].p99Ms - fixed.plain.p99Ms, 3))})`;
+        `${fixed[variant].p99Ms} ms (${signed(round(fixed[variant].p99Ms - fixed.plain.p99Ms, 1))})`;
       return [
         version,
         `${saturation.plain.cpuUsPerRequest} µs`,
