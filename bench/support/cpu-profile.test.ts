@@ -56,7 +56,20 @@ describe("attribute", () => {
     const totals = attribute(profile, 1000, 1045, sourceOf);
     expect(totals.other).toBe(10); // the app's write at 1010
     expect(totals.export).toBe(20); // the exporter's writes at 1020 and 1030
-    expect(Object.values(totals).reduce((a, b) => a + b, 0)).toBe(30); // idle at 1040 left out
+    expect(totals.other + totals.export).toBe(30); // idle at 1040 left out
+    expect(totals.garbageCollection).toBe(0);
+  });
+
+  it("counts GC as other, and apart", () => {
+    const withGc: CpuProfile = {
+      ...profile,
+      nodes: [...profile.nodes, { id: 7, callFrame: frame("(garbage collector)", "") }],
+      samples: [7, 3],
+      timeDeltas: [10, 10],
+    };
+    const totals = attribute(withGc, 1000, 1015, sourceOf);
+    expect(totals.other).toBe(10);
+    expect(totals.garbageCollection).toBe(10);
   });
 
   it("leaves out samples outside the window", () => {

@@ -62,13 +62,19 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** µs of samples per category within [fromUs, toUs] (the profiler's clock: CLOCK_MONOTONIC). */
+/** What `attribute` returns: µs of samples per category, and how much of "other" was GC. */
+export type Attribution = Record<Category, number> & { garbageCollection: number };
+
+/**
+ * µs of samples per category within [fromUs, toUs] (the profiler's clock: CLOCK_MONOTONIC). A
+ * sample lasts until the next one; "(idle)" samples (the event loop waiting) are left out.
+ */
 export function attribute(
   profile: CpuProfile,
   fromUs: number,
   toUs: number,
   sourceOf: (frame: ProfileNode["callFrame"]) => string,
-): Record<Category, number> {
+): Attribution {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) {
@@ -91,7 +97,10 @@ export function attribute(
     categoryOfNode.set(id, category);
     return category;
   };
-  const totals = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  const totals = {
+    ...(Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>),
+    garbageCollection: 0,
+  };
   let time = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     time += profile.timeDeltas[i];
@@ -99,6 +108,9 @@ export function attribute(
     const duration = profile.timeDeltas[i + 1] ?? 0;
     const category = resolve(profile.samples[i]);
     if (category !== "idle") totals[category] += duration;
+    if (byId.get(profile.samples[i])?.callFrame.functionName === "(garbage collector)") {
+      totals.garbageCollection += duration;
+    }
   }
   return totals;
 }
