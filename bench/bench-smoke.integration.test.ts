@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO, run } from "../test/support/project";
+import { CATEGORIES } from "./support/cpu-profile";
 
 // Each benchmark once in its smoke mode (tiny durations, results in a temporary folder): proof that
 // it still runs end to end and writes a well-formed result file. Nothing here is about time.
@@ -84,4 +85,25 @@ describe("benchmarks (smoke mode)", () => {
       expect(markdown).toContain(`## ${name}: ${written.benchmark}`);
     });
   }
+
+  it("profile attributes the CPU of an instrumented request to every part", async () => {
+    const result = await run(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(REPO, "bench", "profile.ts"), "--smoke"],
+      { cwd: REPO, timeoutMs: 240_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const rows = new Map(
+      result.stdout
+        .split("\n")
+        .map((line) => /^\| (.+?) \| ([\d.]+) \| ([\d.]+)% \|$/.exec(line))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => [match[1], Number(match[2])]),
+    );
+    for (const category of CATEGORIES) expect(rows.has(category), category).toBe(true);
+    expect(rows.get("all")).toBeGreaterThan(0);
+    // Tracing's own parts got samples: the profile was attributed through the source map.
+    expect(rows.get("instrumentation wrapping")).toBeGreaterThan(0);
+    expect(rows.get("span processing (SDK)")).toBeGreaterThan(0);
+  });
 });
