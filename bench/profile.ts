@@ -18,11 +18,12 @@
 // exporter causes is export's, and the work Express does inside a wrapped layer is other's. µs per
 // request = the part's share of the window's samples × the process's utime+stime per request served
 // in it. CPU placement as in bench:overhead (Shop alone on CPU 0). Prints the table; asserts nothing.
-// Run: npm run bench:profile [-- --smoke] [-- --seconds 15] [-- --node 20]
+// Run: npm run bench:profile [-- --smoke] [-- --seconds 15] [-- --node 20] [-- --keep-profile FILE]
+// (--keep-profile copies the .cpuprofile to FILE, for Chrome DevTools or a closer look)
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +41,7 @@ const options = benchOptions();
 const SECONDS = Number(optionValue("--seconds", options.smoke ? "2" : "15"));
 const WARMUP_S = options.smoke ? 1 : 5;
 const NODE_MAJOR = optionValue("--node", "20");
+const KEEP_PROFILE = optionValue("--keep-profile", "");
 const CONNECTIONS = 10;
 /** Sampling interval of the profiler (µs); Node's default is 1000. */
 const SAMPLING_INTERVAL_US = 250;
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
 
     const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
     if (files.length !== 1) throw new Error(`expected one profile in ${profileDir}, found ${files.length}`);
-    const profile = JSON.parse(readFileSync(path.join(profileDir, files[0]), "utf8")) as CpuProfile;
+    const profileFile = path.join(profileDir, files[0]);
+    const profile = JSON.parse(readFileSync(profileFile, "utf8")) as CpuProfile;
+    if (KEEP_PROFILE) copyFileSync(profileFile, path.resolve(KEEP_PROFILE));
     const bundleFile = path.join(BUNDLE_DIR, "register.js");
     const map = new TraceMap(readFileSync(SOURCE_MAP, "utf8"), pathToUrl(bundleFile));
     const sourceOf = (frame: ProfileNode["callFrame"]): string => {
@@ -106,7 +110,8 @@ async function main(): Promise<void> {
       if (file !== bundleFile) return file;
       // V8's lines and columns are 0-based; trace-mapping takes 1-based lines.
       const original = originalPositionFor(map, { line: frame.lineNumber + 1, column: frame.columnNumber });
-      return original.source ?? file;
+      // No source: esbuild's own glue (e.g. the getters of re-exports), which passes to its caller.
+      return original.source ?? "";
     };
     const totals = attribute(profile, window.fromUs, window.toUs, sourceOf);
     const sampled = CATEGORIES.reduce((sum, category) => sum + totals[category], 0);
