@@ -63,6 +63,13 @@ export function pinnedVersions(...names: string[]): Record<string, string | unde
 /** One line of a benchmark's section in RESULTS.md. */
 export type Headline = [label: string, value: string];
 
+/** A table of its own in a benchmark's section, before the headline (e.g. a row per runtime). */
+export interface ResultTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
 export interface BenchResult {
   benchmark: string;
   date: string;
@@ -73,6 +80,8 @@ export interface BenchResult {
   /** Every measured sample, unaggregated. */
   samples: unknown;
   medians: unknown;
+  /** Tables RESULTS.md shows first, already worded. */
+  tables?: ResultTable[];
   /** The figures RESULTS.md shows, already worded. */
   headline: Headline[];
   notes: string[];
@@ -127,6 +136,16 @@ export function writeResultsMarkdown(resultsDir: string): string {
         .join(", ")}`,
       "",
     ];
+    for (const table of result.tables ?? []) {
+      lines.push(
+        `${table.title}:`,
+        "",
+        `| ${table.header.join(" | ")} |`,
+        `| ${table.header.map(() => "---").join(" | ")} |`,
+        ...table.rows.map((row) => `| ${row.join(" | ")} |`),
+        "",
+      );
+    }
     const headline = result.headline ?? Object.entries(result.medians ?? {}).map(([k, v]) => [k, String(v)]);
     if (headline.length > 0) {
       lines.push("| figure | value |", "| --- | --- |", ...headline.map(([k, v]) => `| ${k} | ${v} |`), "");

@@ -7,10 +7,13 @@
 //   build/bundle/node_modules/ import-in-the-middle and its dependencies, kept as files: its
 //                              loader hooks and its runtime must share one module instance
 //
-// Usage: npm run build (inside instrumentation/). Prints the bundle size.
+// Usage: npm run build (inside instrumentation/) [-- --sourcemap]. Prints the bundle size.
+//   --sourcemap  also writes build/sourcemap/register.js.map (outside the image's folder; register.js
+//                itself is the same, without a sourceMappingURL comment): what `npm run bench:profile`
+//                attributes a CPU profile of the bundle with
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +28,9 @@ const EXTERNAL_PACKAGES = ["import-in-the-middle"];
 const TARGET = "node20.6";
 /** The design's budget for the image's volume. */
 const SIZE_BUDGET_BYTES = 40 * 1024 * 1024;
+const withSourceMap = process.argv.includes("--sourcemap");
+/** At the bundle folder's depth, so the map's relative source paths hold from here too. */
+const sourceMapDir = path.join(packageDir, "build", "sourcemap");
 
 function packageRoot(name, fromDir) {
   const fromRequire = createRequire(path.join(fromDir, "noop.js"));
@@ -87,7 +93,12 @@ await build({
   entryPoints: [path.join(packageDir, "src", "register.ts")],
   outfile: path.join(bundleDir, "register.js"),
   format: "cjs",
+  ...(withSourceMap ? { sourcemap: "external" } : {}),
 });
+if (withSourceMap) {
+  mkdirSync(sourceMapDir, { recursive: true });
+  renameSync(path.join(bundleDir, "register.js.map"), path.join(sourceMapDir, "register.js.map"));
+}
 await build({
   ...common,
   entryPoints: [path.join(packageDir, "src", "import.mts")],

@@ -19,18 +19,33 @@ export const ORDER_BODY = JSON.stringify({
   quantity: 1,
 });
 
+/** How a Shop process is started, beyond its instrumentation. */
+export interface ShopRun {
+  /** The node binary; this process's own by default. */
+  node?: string;
+  /** Node.js options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+  /**
+   * Variables over the plain Shop's environment when it is not instrumented by us (no
+   * `otlpEndpoint`): another instrumentation's, e.g. the overhead benchmark's anchor.
+   */
+  env?: Record<string, string>;
+}
+
 export interface ShopBackends {
   s3: S3Server;
   crm: ManagedProcess;
   /**
    * Starts a Shop on a free port: plain (no `otlpEndpoint`) or instrumented, exporting to
    * `otlpEndpoint` (`host:port` of an OTLP gRPC receiver), with `instrumentationEnv` over the
-   * injected variables. Resolves once it accepts connections.
+   * injected variables, and `run` for the binary, its options and another instrumentation. Resolves
+   * once it accepts connections.
    */
   startShop(
     name: string,
     otlpEndpoint?: string,
     instrumentationEnv?: Record<string, string>,
+    run?: ShopRun,
   ): Promise<{ shop: ManagedProcess; url: string }>;
   stop(): Promise<void>;
 }
@@ -70,9 +85,10 @@ export async function startShopBackends(stack: StackConfig, logDir: string): Pro
     port: number,
     otlpEndpoint: string | undefined,
     instrumentationEnv: Record<string, string>,
+    otherEnv: Record<string, string>,
   ): NodeJS.ProcessEnv => {
     const base = { PATH: process.env.PATH, HOME: process.env.HOME };
-    if (otlpEndpoint === undefined) return { ...base, ...appEnv(port) };
+    if (otlpEndpoint === undefined) return { ...base, ...appEnv(port), ...otherEnv };
     return {
       ...base,
       ...localServiceEnv(injectionTarget(shopService), appEnv(port), stack.instrumentation, {
@@ -86,14 +102,14 @@ export async function startShopBackends(stack: StackConfig, logDir: string): Pro
   return {
     s3,
     crm,
-    startShop: async (name, otlpEndpoint, instrumentationEnv = {}) => {
+    startShop: async (name, otlpEndpoint, instrumentationEnv = {}, run = {}) => {
       const port = await freePort();
       const shop = startProcess({
         name,
-        command: process.execPath,
-        args: ["dist/shop.js"],
+        command: run.node ?? process.execPath,
+        args: [...(run.nodeArgs ?? []), "dist/shop.js"],
         cwd: ORDER_SYSTEM_DIR,
-        env: envOf(port, otlpEndpoint, instrumentationEnv),
+        env: envOf(port, otlpEndpoint, instrumentationEnv, run.env ?? {}),
         logDir,
       });
       try {
