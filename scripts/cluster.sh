@@ -463,8 +463,9 @@ EOF
 }
 
 # kube-proxy in iptables mode. Service traffic is masqueraded (masqueradeAll): a pod answering a
-# Service on the same bridge replies through the host, where conntrack undoes the DNAT (the VM has no
-# br_netfilter). NodePorts only on the bridge's gateway address, never on loopback or eth0; the
+# Service on the same bridge replies through the host, where conntrack undoes the DNAT, whether or
+# not the machine passes bridged traffic through iptables (net.bridge.bridge-nf-call-iptables, left
+# as it is). NodePorts only on the bridge's gateway address, never on loopback or eth0; the
 # machine's conntrack limits and timeouts are left as they are.
 start_kube_proxy() {
   issue kube-proxy "/CN=system:kube-proxy"
