@@ -12,6 +12,7 @@ import { rmSync } from "node:fs";
 import * as path from "node:path";
 import {
   ARCHITECTURES,
+  type Architecture,
   IMAGE_USER,
   PLATFORMS,
   type EntryDefinition,
@@ -90,15 +91,25 @@ export interface BuildContext {
   log?: (line: string) => void;
 }
 
+/** What an image's spec is made of: one of our definitions, or an upstream image (images/upstream.ts). */
+export type ImageContent = Pick<ImageDefinition, "title" | "description" | "version" | "runtime" | "layers"> & {
+  /** The user (and group) it runs as; IMAGE_USER when absent. */
+  user?: number;
+  /** Its platforms; ARCHITECTURES when absent. */
+  architectures?: readonly Architecture[];
+  /** `org.opencontainers.image.licenses`; Apache-2.0 (ours) when absent. */
+  licenses?: string;
+};
+
 /** `org.opencontainers.image.*` annotations of an image (also set as its config labels). */
-export function imageAnnotations(image: ImageDefinition, metadata: BuildMetadata): Record<string, string> {
+export function imageAnnotations(image: ImageContent, metadata: BuildMetadata): Record<string, string> {
   const annotations: Record<string, string> = {
     "org.opencontainers.image.title": image.title,
     "org.opencontainers.image.description": image.description,
     "org.opencontainers.image.version": image.version,
     "org.opencontainers.image.revision": metadata.revision,
     "org.opencontainers.image.created": metadata.created,
-    "org.opencontainers.image.licenses": "Apache-2.0",
+    "org.opencontainers.image.licenses": image.licenses ?? "Apache-2.0",
   };
   if (metadata.source) annotations["org.opencontainers.image.source"] = metadata.source;
   return annotations;
@@ -144,9 +155,9 @@ async function layerEntries(
   );
 }
 
-/** The imagebuild spec of a definition: every input prepared, every platform of ARCHITECTURES. */
+/** The imagebuild spec of an image: every input prepared, for each of its platforms. */
 export async function imageSpec(
-  image: ImageDefinition,
+  image: ImageContent,
   inputs: BuildInputs,
   metadata: BuildMetadata,
 ): Promise<ImagebuildSpec> {
@@ -155,13 +166,13 @@ export async function imageSpec(
     created: metadata.created,
     annotations,
     platforms: await Promise.all(
-      ARCHITECTURES.map(async (architecture) => {
+      (image.architectures ?? ARCHITECTURES).map(async (architecture) => {
         const platform = PLATFORMS[architecture];
         return {
           os: "linux" as const,
           architecture,
           config: {
-            user: `${IMAGE_USER}:${IMAGE_USER}`,
+            user: `${image.user ?? IMAGE_USER}:${image.user ?? IMAGE_USER}`,
             ...image.runtime,
             labels: annotations,
           },
@@ -250,4 +261,19 @@ export async function buildImages(
   } finally {
     inputs.dispose();
   }
+}
+
+/**
+ * Builds an image from its content and pushes it under a full reference (`host[:port]/path:tag`),
+ * as images/upstream.ts does for upstream names; returns the index digest.
+ */
+export async function pushImage(content: ImageContent, reference: string, context: BuildContext): Promise<string> {
+  const spec = await imageSpec(content, context.inputs, context.metadata);
+  await context.inputs.tool("imagebuild");
+  const binary = path.join(REPO, ".tools", "bin", "imagebuild");
+  context.log?.(`building ${reference} (${(content.architectures ?? ARCHITECTURES).join(", ")})`);
+  const summary = JSON.parse(
+    await runCommand(binary, ["--push", reference], { input: JSON.stringify(spec) }),
+  ) as ImagebuildSummary;
+  return summary.digest;
 }

@@ -89,7 +89,11 @@ export type InputName =
   /** NODE_RUNTIME_PACKAGES for the platform, each unpacked into one root folder. */
   | "debian-packages"
   /** cli/report compiled alone (cli/report/tsconfig.image.json). */
-  | "report";
+  | "report"
+  /** Upstream programs tools/build.sh builds for the host (amd64 only): images/upstream.ts. */
+  | "jaeger"
+  | "jaeger-es-index-cleaner"
+  | "oauth2-proxy";
 
 /** One thing in a layer: a file or folder from an input, inline content, a symbolic link, or a folder. */
 export type EntryDefinition =
@@ -125,17 +129,20 @@ export interface ImageDefinition {
   layers(platform: PlatformFacts): LayerDefinition[];
 }
 
-/** /etc/passwd and /etc/group naming the image's user, for programs that look their user up. */
-const USER_LAYER: LayerDefinition = {
-  comment: `user ${IMAGE_USER} (nonroot)`,
-  entries: [
-    {
-      path: "/etc/passwd",
-      content: `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${IMAGE_USER}:${IMAGE_USER}:nonroot:/home/nonroot:/sbin/nologin\n`,
-    },
-    { path: "/etc/group", content: `root:x:0:\nnonroot:x:${IMAGE_USER}:\n` },
-  ],
-};
+/** /etc/passwd and /etc/group naming an image's user, for programs that look their user up. */
+export function userLayer(uid: number): LayerDefinition {
+  return {
+    comment: `user ${uid} (nonroot)`,
+    entries: [
+      {
+        path: "/etc/passwd",
+        content: `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${uid}:${uid}:nonroot:/home/nonroot:/sbin/nologin\n`,
+      },
+      { path: "/etc/group", content: `root:x:0:\nnonroot:x:${uid}:\n` },
+    ],
+  };
+}
+const USER_LAYER = userLayer(IMAGE_USER);
 
 function packageVersion(dir: string): string {
   return (JSON.parse(readFileSync(path.join(REPO, dir, "package.json"), "utf8")) as { version: string }).version;

@@ -125,6 +125,12 @@ export class BuildInputs {
         return this.debianRoot(arch, [...new Set([...NODE_RUNTIME_PACKAGES, ...LICENSE_PACKAGES])]);
       case "ca-certificates":
         return this.caCertificates();
+      case "jaeger":
+      case "jaeger-es-index-cleaner":
+      case "oauth2-proxy":
+        if (arch !== "amd64") throw new Error(`${name} is built for this machine's platform (amd64) only`);
+        await this.buildTool(name);
+        return path.join(REPO, ".tools", "bin", name);
     }
   }
 

@@ -9,6 +9,8 @@
 #
 # CONTROL_PLANE_CONTROLLERS (comma-separated kube-controller-manager controller names) replaces the
 # two controllers above: scripts/cluster.sh runs the ones a cluster with a node needs.
+# CONTROL_PLANE_APISERVER_SANS (comma-separated subjectAltName entries, e.g. IP:10.244.0.1) adds
+# names to the API server's certificate: scripts/cluster.sh relays the API server to its pods there.
 #
 # DIR (default .control-plane/ in the repo, ignored by git) holds the certificates, the etcd data,
 # the logs, the pid files and the kubeconfig. Every port is a free loopback port picked at start.
@@ -21,8 +23,10 @@ readonly CONTEXT=order-tracing-test
 readonly ADMIN_USER=order-tracing-test-admin
 # Certificates live as long as a test run needs, not longer.
 readonly CERT_DAYS=2
-# Service cluster IPs are only allocated (no proxy, no pods): nothing ever sends traffic to them.
+# Service cluster IPs: only allocated here (no proxy, no pods); scripts/cluster.sh's kube-proxy
+# routes them. The first one is the `kubernetes` Service's, which in-cluster clients dial.
 readonly SERVICE_CLUSTER_IP_RANGE=10.96.0.0/24
+readonly KUBERNETES_SERVICE_IP=10.96.0.1
 readonly START_TIMEOUT_SECONDS=90
 readonly STOP_TIMEOUT_SECONDS=20
 # Stopped in reverse order of start.
@@ -61,7 +65,7 @@ make_pki() {
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   issue apiserver "/CN=kube-apiserver" "$(
     printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
-      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+      "subjectAltName=IP:127.0.0.1,IP:$KUBERNETES_SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local${CONTROL_PLANE_APISERVER_SANS:+,$CONTROL_PLANE_APISERVER_SANS}"
   )"
   local client
   client=$(printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth")

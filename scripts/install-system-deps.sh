@@ -12,9 +12,11 @@
 #   chromium         the headless browser of the report page's test (cli/report/page.integration.test.ts,
 #                    driven by playwright-core through test/support/chromium.ts; no browser download).
 #   containerd, runc, containernetworking-plugins, iptables, nftables, conntrack, docker-registry,
-#   busybox-static   the single-node cluster of scripts/cluster.sh (kubelet runtime, CNI bridge,
+#   busybox-static, socat
+#                    the single-node cluster of scripts/cluster.sh (kubelet runtime, CNI bridge,
 #                    kube-proxy's rules and their clean-up, the image registry on loopback, a probe
-#                    image); their services are never started: cluster.sh runs private instances.
+#                    image and DNS queries from the host, the relay of the API server to the pods);
+#                    their services are never started: cluster.sh runs private instances.
 set -euo pipefail
 
 missing=()
@@ -33,6 +35,7 @@ command -v mvn >/dev/null || missing+=(maven)
 [ -x /usr/sbin/iptables ] || missing+=(iptables)
 [ -x /usr/sbin/nft ] || missing+=(nftables)
 [ -x /usr/sbin/conntrack ] || missing+=(conntrack)
+[ -x /usr/bin/socat ] || missing+=(socat)
 dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -244,7 +244,15 @@ build_pause() {
   provide pause 1 "$(fingerprint "$m/go.mod" "$m/main.go")" pause -- go_tool_build "$m" . pause ""
 }
 
-# What `npm test` uses; the cluster's node binaries and pause are built by `npm run test:cluster`.
+# CoreDNS for the cluster's kube-dns pod (scripts/cluster.sh): our main package with the plugins a
+# cluster's Corefile needs; the wrapper module pins the release (COREDNS_VERSION).
+build_coredns() {
+  local m="$tools_dir/coredns"
+  provide coredns "$COREDNS_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum" "$m/main.go")" coredns -- \
+    go_tool_build "$m" . coredns ""
+}
+
+# What `npm test` uses; the cluster's node binaries, pause and coredns are built by `npm run test:cluster`.
 all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
@@ -279,6 +287,7 @@ for tool in "${requested[@]}"; do
     kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;
     kubernetes-node | kubelet | kube-scheduler | kube-proxy) build_kubernetes_node ;;
     pause) build_pause ;;
+    coredns) build_coredns ;;
     *)
       log "unknown tool '$tool'; known: ${all_tools[*]}"
       exit 2

@@ -28,7 +28,7 @@ export interface JaegerArgs {
 
 const COMPONENT = "jaeger";
 /** The non-root user of the jaegertracing/jaeger image. */
-const JAEGER_UID = 10001;
+export const JAEGER_UID = 10001;
 
 /** The Jaeger v2 image of the release pinned in tools/versions.env. */
 export function defaultJaegerImage(): string {

@@ -22,7 +22,7 @@ const COMPONENT = "storage";
 /** The Secret with the storage password, read by Jaeger (as a file) and the cleaner (as env). */
 const CREDENTIALS_SECRET = "trace-storage-credentials";
 /** The non-root user of the jaegertracing/jaeger-es-index-cleaner image. */
-const CLEANER_UID = 10001;
+export const CLEANER_UID = 10001;
 
 /** The jaeger-es-index-cleaner image of the Jaeger release pinned in tools/versions.env (v1 number). */
 export function indexCleanerImage(): string {

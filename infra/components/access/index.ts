@@ -3,14 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { AccessConfig } from "../../config/access";
 import { commonLabels } from "../../labels";
-import { toolVersion } from "../../tool-versions";
 import { PARTS, PORTS, selectorLabels, serviceHost } from "../../topology";
 import { SERVE_PATHS } from "../../../cli/report/serve-paths";
 import { CookieSecret } from "./cookie-secret";
 import { buildJaegerUiIngress, jaegerUiUrl } from "./ingress";
 import { buildJaegerQueryNetworkPolicy, buildProxyNetworkPolicy, issuerPort } from "./network-policies";
 import { buildOAuth2ProxyConfig, renderOAuth2ProxyConfig } from "./oauth2-proxy-config";
-import { buildOAuth2ProxyPodSpec, PROXY_CONFIG_FILE, PROXY_SECRET_KEYS } from "./oauth2-proxy-pod";
+import { buildOAuth2ProxyPodSpec, oauth2ProxyImage, PROXY_CONFIG_FILE, PROXY_SECRET_KEYS } from "./oauth2-proxy-pod";
 
 export interface JaegerQueryAccessArgs {
   /** The tracing namespace (validated config); the access path lives beside Jaeger. */
@@ -110,7 +109,7 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
               annotations: { "checksum/config": createHash("sha256").update(proxyConfig).digest("hex") },
             },
             spec: buildOAuth2ProxyPodSpec({
-              image: `quay.io/oauth2-proxy/oauth2-proxy:v${toolVersion("OAUTH2_PROXY_VERSION")}`,
+              image: oauth2ProxyImage(),
               configMapName: proxyName,
               secretName: proxyName,
             }),

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { toolVersion } from "../../tool-versions";
 import { PORTS } from "../../topology";
 import { OAUTH2_PROXY_PATHS, OAUTH2_PROXY_SECRET_ENV } from "./oauth2-proxy-config";
 
@@ -12,7 +13,12 @@ export const PROXY_CONFIG_FILE = "oauth2-proxy.cfg";
 const CONFIG_DIR = "/etc/oauth2-proxy";
 
 /** The distroless image's non-root user. */
-const NONROOT_UID = 65532;
+export const NONROOT_UID = 65532;
+
+/** The upstream oauth2-proxy image of the release pinned in tools/versions.env. */
+export function oauth2ProxyImage(): string {
+  return `quay.io/oauth2-proxy/oauth2-proxy:v${toolVersion("OAUTH2_PROXY_VERSION")}`;
+}
 
 export interface ProxyPodParams {
   image: string;
