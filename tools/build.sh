@@ -173,6 +173,40 @@ build_oauth2_proxy() {
     "-X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=v$OAUTH2_PROXY_VERSION"
 }
 
+# cyclonedx-gomod: writes the CycloneDX SBOM of our collector distribution (below).
+build_cyclonedx_gomod() {
+  local m="$tools_dir/cyclonedx-gomod"
+  provide cyclonedx-gomod "$CYCLONEDX_GOMOD_VERSION" "$(fingerprint "$m/go.mod" "$m/go.sum")" cyclonedx-gomod -- \
+    go_tool_build "$m" github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod cyclonedx-gomod ""
+}
+
+# The SBOM of our collector for each platform of its image (otelcol-ordertracing-<arch>.cdx.json):
+# cyclonedx-gomod's `app` mode on the module the builder generates from the same manifest (sources
+# only: --skip-compilation), with the binary's GOARCH and flags, so it lists the modules and packages
+# that binary links (the image test compares it with the binary's own build information). Kept apart
+# from the collector builds so that adding it left their cache keys alone.
+build_collector_sbom() {
+  local manifest="$repo_dir/collector/builder-config.yaml" m="$tools_dir/cyclonedx-gomod"
+  build_cyclonedx_gomod
+  provide otelcol-ordertracing-sbom "$OTELCOL_VERSION" \
+    "$(fingerprint "$manifest" "$m/go.mod" "$m/go.sum" <(echo "amd64 arm64 -std -licenses"))" \
+    otelcol-ordertracing-amd64.cdx.json otelcol-ordertracing-arm64.cdx.json -- collector_sbom_steps "$manifest"
+}
+collector_sbom_steps() {
+  local manifest=$1 gen="$work_root/otelcol-ordertracing-sbom" arch
+  GOBIN="$work_root/bin" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+  rm -rf "$gen" && mkdir -p "$gen"
+  sed "s|^dist:|dist:\n  output_path: $gen|" "$manifest" >"$gen.yaml"
+  GOFLAGS="$GOFLAGS -e -buildvcs=false" "$work_root/bin/builder" --config "$gen.yaml" --skip-compilation >"$gen.log" 2>&1 || {
+    tail -40 "$gen.log" >&2
+    return 1
+  }
+  for arch in amd64 arm64; do
+    GOARCH=$arch GOFLAGS="$GOFLAGS -buildvcs=false" "$bin_dir/cyclonedx-gomod" app -json -std -licenses -noserial \
+      -notimestamp -output "$out/otelcol-ordertracing-$arch.cdx.json" "$gen"
+  done
+}
+
 # crane (go-containerregistry): builds, pushes and inspects OCI images without a Docker engine.
 build_crane() {
   local m="$tools_dir/crane"
@@ -245,7 +279,7 @@ build_pause() {
 }
 
 # What `npm test` uses; the cluster's node binaries and pause are built by `npm run test:cluster`.
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy)
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy cyclonedx-gomod otelcol-ordertracing-sbom)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 # --except NAME...: every tool but the named ones (scripts/setup.sh: the Pulumi side comes from PATH).
@@ -274,6 +308,8 @@ for tool in "${requested[@]}"; do
     gofakes3) build_gofakes3 ;;
     oauth2-proxy) build_oauth2_proxy ;;
     crane) build_crane ;;
+    cyclonedx-gomod) build_cyclonedx_gomod ;;
+    otelcol-ordertracing-sbom) build_collector_sbom ;;
     imagebuild) build_imagebuild ;;
     initcopy) build_initcopy ;;
     kubernetes | kube-apiserver | kube-controller-manager) build_kubernetes ;;

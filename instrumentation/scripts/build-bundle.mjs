@@ -6,6 +6,8 @@
 //   build/bundle/hook.mjs      the ESM loader hooks import.mjs registers
 //   build/bundle/node_modules/ import-in-the-middle and its dependencies, kept as files: its
 //                              loader hooks and its runtime must share one module instance
+//   build/bundle-packages.json the npm packages the bundle carries (inlined into register.js, by
+//                              esbuild's metafile, or copied as files): the image's SBOM lists these
 //
 // Usage: npm run build (inside instrumentation/). Prints the bundle size.
 import { build } from "esbuild";
@@ -40,11 +42,29 @@ function packageRoot(name, fromDir) {
   return dir;
 }
 
+/**
+ * The package folder (relative to packageDir, as the lockfile names it: `node_modules/a`,
+ * `node_modules/a/node_modules/@s/b`) of a file esbuild read, or undefined for our own sources.
+ */
+function packageFolderOf(input) {
+  const parts = input.split("/");
+  const last = parts.lastIndexOf("node_modules");
+  if (last < 0) return undefined;
+  const length = parts[last + 1]?.startsWith("@") ? last + 3 : last + 2;
+  return parts.slice(0, length).join("/");
+}
+
+/** `{ name, version, path }` of a package folder (relative to packageDir). */
+function packageEntry(folder) {
+  const manifest = JSON.parse(readFileSync(path.join(packageDir, folder, "package.json"), "utf8"));
+  return { name: manifest.name, version: manifest.version, path: folder };
+}
+
 /** Copies a package and its runtime dependencies (recursively) into build/bundle/node_modules. */
-function copyWithDependencies(name, fromDir, copied = new Set()) {
-  if (copied.has(name)) return;
-  copied.add(name);
+function copyWithDependencies(name, fromDir, copied = new Map()) {
+  if (copied.has(name)) return copied;
   const root = packageRoot(name, fromDir);
+  copied.set(name, path.relative(packageDir, root).split(path.sep).join("/"));
   const target = path.join(bundleDir, "node_modules", name);
   cpSync(root, target, {
     recursive: true,
@@ -52,6 +72,7 @@ function copyWithDependencies(name, fromDir, copied = new Set()) {
   });
   const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
   for (const dependency of Object.keys(manifest.dependencies ?? {})) copyWithDependencies(dependency, root, copied);
+  return copied;
 }
 
 function sizeOf(target) {
@@ -82,11 +103,12 @@ const common = {
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
 };
-await build({
+const registerBuild = await build({
   ...common,
   entryPoints: [path.join(packageDir, "src", "register.ts")],
   outfile: path.join(bundleDir, "register.js"),
   format: "cjs",
+  metafile: true,
 });
 await build({
   ...common,
@@ -101,7 +123,19 @@ writeFileSync(
   "// ESM loader hooks of import-in-the-middle, registered by import.mjs.\n" +
     'export { initialize, load, resolve } from "import-in-the-middle/hook.mjs";\n',
 );
-for (const name of EXTERNAL_PACKAGES) copyWithDependencies(name, packageDir);
+const copiedFolders = new Map();
+for (const name of EXTERNAL_PACKAGES) copyWithDependencies(name, packageDir, copiedFolders);
+// What the bundle carries, for the image's SBOM (images/sbom.ts narrows `npm sbom` to these): every
+// package esbuild inlined into register.js (its metafile's inputs) and every package copied as files.
+const bundledFolders = Object.keys(registerBuild.metafile.inputs)
+  .map((input) =>
+    packageFolderOf(path.relative(packageDir, path.resolve(process.cwd(), input)).split(path.sep).join("/")),
+  )
+  .filter((folder) => folder !== undefined);
+const carried = [...new Set([...bundledFolders, ...copiedFolders.values()])]
+  .sort()
+  .map((folder) => ({ ...packageEntry(folder), copied: [...copiedFolders.values()].includes(folder) }));
+writeFileSync(path.join(packageDir, "build", "bundle-packages.json"), JSON.stringify(carried, null, 2) + "\n");
 writeFileSync(
   path.join(bundleDir, "package.json"),
   JSON.stringify(
