@@ -90,8 +90,33 @@ execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "ts
   stdio: "inherit",
 });
 
+/**
+ * Only packages of this package's own lockfile go into the bundle. For a package instrumentation/
+ * lacks, esbuild would walk up into the repository's node_modules (debug's optional supports-color:
+ * debug guards that require), so the bundle would depend on the checkout around it and carry
+ * packages no lockfile of its own names. Such a require stays a require.
+ */
+const ownModules = path.join(packageDir, "node_modules") + path.sep;
+const ownPackagesOnly = {
+  name: "own-packages-only",
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.ownPackagesOnly) return undefined;
+      const resolved = await builder.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { ownPackagesOnly: true },
+      });
+      if (resolved.errors.length > 0 || resolved.external || resolved.path.startsWith(ownModules)) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [ownPackagesOnly],
   platform: "node",
   target: TARGET,
   external: EXTERNAL_PACKAGES,
@@ -135,6 +160,11 @@ const bundledFolders = Object.keys(registerBuild.metafile.inputs)
 const carried = [...new Set([...bundledFolders, ...copiedFolders.values()])]
   .sort()
   .map((folder) => ({ ...packageEntry(folder), copied: [...copiedFolders.values()].includes(folder) }));
+const foreign = carried.filter((p) => !p.path.startsWith("node_modules/"));
+if (foreign.length > 0) {
+  console.error(`[build-bundle] packages from outside instrumentation/: ${foreign.map((p) => p.path).join(", ")}`);
+  process.exit(1);
+}
 writeFileSync(path.join(packageDir, "build", "bundle-packages.json"), JSON.stringify(carried, null, 2) + "\n");
 writeFileSync(
   path.join(bundleDir, "package.json"),
