@@ -42,7 +42,7 @@ import { faultTestCollectorConfig } from "../test/faults/dev-pipeline";
 import type { ReportJson } from "../cli/report/format";
 import { otlpExportRequest, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
 import { startLocalJaeger, type LocalJaeger } from "../cli/report/testing/jaeger-local";
-import { METRIC_NAMES } from "../cli/report/metric-names";
+import { METRIC_NAMES, METRIC_PREFIX } from "../cli/report/metric-names";
 import { SERVE_PATHS } from "../cli/report/serve-paths";
 import { buildImages, type BuiltImage } from "./build";
 import {
@@ -126,6 +126,7 @@ afterAll(async () => {
 
 describe("npm run images -- --push", () => {
   it("prints one digest reference per image", () => {
+    for (const line of printed) console.log(`[images] pushed ${line}`);
     expect(printed).toHaveLength(IMAGES.length);
     for (const image of IMAGES)
       expect(referenceOf(image.name)).toMatch(new RegExp(`^${registry.address}/${image.name}@sha256:[0-9a-f]{64}$`));
@@ -274,7 +275,13 @@ describe("the SBOM each image carries", () => {
       expect(goModules).toContain(`go.opentelemetry.io/collector/otelcol@v${COLLECTOR_IMAGE.version}`);
       // The binary's own build information (go version -m): its dependency modules, as linked.
       const buildInfo = await runCommand("go", ["version", "-m", path.join(rootfs, "otelcol-ordertracing")]);
-      const linked = [...buildInfo.matchAll(/^\tdep\t(\S+)\t(\S+)/gm)].map((m) => `${m[1]}@${m[2]}`);
+      // A `dep` line names the required version; a `=>` line after it, the replacement actually linked.
+      const linked: string[] = [];
+      for (const line of buildInfo.split("\n")) {
+        const [, kind, module, version] = line.split("\t");
+        if (kind === "dep") linked.push(`${module}@${version}`);
+        if (kind === "=>") linked[linked.length - 1] = `${module}@${version}`;
+      }
       expect(linked.length).toBeGreaterThan(50);
       expect([...goModules].sort()).toEqual([...linked].sort());
       expect(buildInfo).toMatch(new RegExp(`^\\tbuild\\tGOARCH=${arch}$`, "m"));
@@ -595,8 +602,8 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
         const { status, text } = await metrics();
         expect(status).toBe(200);
         expect(text).toMatch(new RegExp(`^${METRIC_NAMES.readSuccess} 1$`, "m"));
-        // prom-client's own default metrics: the library came along in /app/node_modules.
-        expect(text).toMatch(/^process_cpu_seconds_total /m);
+        // prom-client's own process metrics (under the exporter's prefix): the library came along.
+        expect(text).toMatch(new RegExp(`^${METRIC_PREFIX}report_process_cpu_seconds_total `, "m"));
         const page = await fetch(`${base}${SERVE_PATHS.proxiedPage}`);
         expect(page.status).toBe(200);
         expect(page.headers.get("content-type")).toMatch(/^text\/html/);
