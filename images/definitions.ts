@@ -68,7 +68,7 @@ export const NODE_RUNTIME = {
 /**
  * Debian packages whose files the report image takes: what Node.js links against (its DT_NEEDED:
  * libc, libm, libdl, libpthread, the loader, libstdc++, libgcc_s). Their versions are whatever the
- * machine's Debian release serves at build time; the image records them (label and SBOM file).
+ * machine's Debian release serves at build time; the image records them (its SBOM and dpkg status files).
  */
 export const NODE_RUNTIME_PACKAGES = ["libc6", "libstdc++6", "libgcc-s1"] as const;
 /** Debian packages the report image takes the licence texts from (libstdc++6 and libgcc-s1 keep theirs in gcc-12-base). */
@@ -88,12 +88,16 @@ export type InputName =
   | "node"
   /** NODE_RUNTIME_PACKAGES for the platform, each unpacked into one root folder. */
   | "debian-packages"
-  /** cli/report compiled alone (cli/report/tsconfig.image.json). */
+  /** cli/report compiled alone (cli/report/tsconfig.image.json), its runtime npm packages in node_modules. */
   | "report"
   /** Upstream programs tools/build.sh builds for the host (amd64 only): images/upstream.ts. */
   | "jaeger"
   | "jaeger-es-index-cleaner"
-  | "oauth2-proxy";
+  | "oauth2-proxy"
+  /** The SBOM of each image (images/sbom.ts): sbom/<image>.cdx.json, status.d/<Debian package>. */
+  | "sbom-instrumentation"
+  | "sbom-collector"
+  | "sbom-report";
 
 /** One thing in a layer: a file or folder from an input, inline content, a symbolic link, or a folder. */
 export type EntryDefinition =
@@ -127,6 +131,22 @@ export interface ImageDefinition {
   configKey: string;
   runtime: RuntimeConfig;
   layers(platform: PlatformFacts): LayerDefinition[];
+}
+
+/** Where every image keeps its SBOM (<image>.cdx.json, CycloneDX JSON; images/sbom.ts). */
+export const SBOM_DIR = "/usr/share/sbom";
+/** The dpkg status of the Debian packages an image takes files from, one file each (as distroless). */
+export const DPKG_STATUS_DIR = "/var/lib/dpkg/status.d";
+
+/** The image's SBOM layer: its last, so that a change of what it lists changes only this layer. */
+function sbomLayer(input: InputName, debian: boolean): LayerDefinition {
+  return {
+    comment: `SBOM (CycloneDX) at ${SBOM_DIR}${debian ? `, dpkg status of its Debian packages at ${DPKG_STATUS_DIR}` : ""}`,
+    entries: [
+      { path: SBOM_DIR, input, file: "sbom" },
+      ...(debian ? [{ path: DPKG_STATUS_DIR, input, file: "status.d" }] : []),
+    ],
+  };
 }
 
 /** /etc/passwd and /etc/group naming an image's user, for programs that look their user up. */
@@ -173,6 +193,7 @@ export const INSTRUMENTATION_IMAGE: ImageDefinition = {
       entries: [{ path: `/bin/${COPY_PROGRAM}`, input: "initcopy" }],
     },
     { comment: "the instrumentation bundle", entries: [{ path: IMAGE_BUNDLE_DIR, input: "instrumentation-bundle" }] },
+    sbomLayer("sbom-instrumentation", false),
   ],
 };
 
@@ -199,6 +220,7 @@ export const COLLECTOR_IMAGE: ImageDefinition = {
       entries: [{ path: "/etc/ssl/certs/ca-certificates.crt", input: "ca-certificates", file: "ca-certificates.crt" }],
     },
     { comment: "the collector", entries: [{ path: "/otelcol-ordertracing", input: "collector" }] },
+    sbomLayer("sbom-collector", true),
   ],
 };
 
@@ -232,7 +254,8 @@ export const REPORT_IMAGE: ImageDefinition = {
           { path: "/usr/share/doc/node/LICENSE", input: "node", file: "LICENSE" },
         ],
       },
-      { comment: "the report (cli/report)", entries: [{ path: "/app", input: "report" }] },
+      { comment: "the report (cli/report) and its npm packages", entries: [{ path: "/app", input: "report" }] },
+      sbomLayer("sbom-report", true),
     ];
   },
 };

@@ -41,17 +41,27 @@ import {
 import { faultTestCollectorConfig } from "../test/faults/dev-pipeline";
 import type { ReportJson } from "../cli/report/format";
 import { otlpExportRequest, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
-import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
+import { startLocalJaeger, type LocalJaeger } from "../cli/report/testing/jaeger-local";
+import { METRIC_NAMES, METRIC_PREFIX } from "../cli/report/metric-names";
+import { SERVE_PATHS } from "../cli/report/serve-paths";
 import { buildImages, type BuiltImage } from "./build";
 import {
   ARCHITECTURES,
   COLLECTOR_IMAGE,
+  DPKG_STATUS_DIR,
   IMAGES,
   IMAGE_USER,
   INSTRUMENTATION_IMAGE,
+  LICENSE_PACKAGES,
+  NODE_RUNTIME,
+  NODE_RUNTIME_PACKAGES,
   PLATFORMS,
   REPORT_IMAGE,
+  SBOM_DIR,
+  type Architecture,
+  type ImageDefinition,
 } from "./definitions";
+import type { CycloneDx } from "./sbom";
 import { REPO, runCommand } from "./inputs";
 import { recordInStack } from "./stack";
 import { copyProject, pulumi } from "../test/support/project";
@@ -116,6 +126,7 @@ afterAll(async () => {
 
 describe("npm run images -- --push", () => {
   it("prints one digest reference per image", () => {
+    for (const line of printed) console.log(`[images] pushed ${line}`);
     expect(printed).toHaveLength(IMAGES.length);
     for (const image of IMAGES)
       expect(referenceOf(image.name)).toMatch(new RegExp(`^${registry.address}/${image.name}@sha256:[0-9a-f]{64}$`));
@@ -217,6 +228,96 @@ describe("npm run images -- --push", () => {
       unpackPlatform(pulled.get(image.name)!, "amd64", rootfs);
       for (const shell of ["bin/sh", "bin/bash", "bin/busybox", "usr/bin/sh"])
         expect(() => execFileSync("test", ["-e", path.join(rootfs, shell)])).toThrow();
+    }
+  });
+});
+
+describe("the SBOM each image carries", () => {
+  const sbomOf = (image: ImageDefinition, architecture: Architecture) => {
+    const rootfs = path.join(work, "sbom", image.name, architecture);
+    unpackPlatform(pulled.get(image.name)!, architecture, rootfs);
+    const bom = JSON.parse(readFileSync(path.join(rootfs, SBOM_DIR, `${image.name}.cdx.json`), "utf8")) as CycloneDx;
+    expect(bom.bomFormat).toBe("CycloneDX");
+    expect(bom.specVersion).toMatch(/^1\.\d+$/);
+    const refs = bom.components.map((c) => `${c.name}@${c.version}`);
+    return { rootfs, bom, refs, names: bom.components.map((c) => c.name) };
+  };
+
+  it.each(ARCHITECTURES)("instrumentation-nodejs (%s): the bundle's packages, no development-only ones", (arch) => {
+    const { rootfs, bom, refs, names } = sbomOf(INSTRUMENTATION_IMAGE, arch);
+    expect(bom.metadata.component).toMatchObject({
+      name: "@order-tracing/instrumentation",
+      version: INSTRUMENTATION_IMAGE.version,
+    });
+    const carried = JSON.parse(
+      readFileSync(path.join(REPO, "instrumentation", "build", "bundle-packages.json"), "utf8"),
+    ) as Array<{ name: string; version: string; path: string; copied: boolean }>;
+    const npmRefs = bom.components.filter((c) => c.purl?.startsWith("pkg:npm/")).map((c) => c["bom-ref"]);
+    expect(npmRefs.sort()).toEqual([...new Set(carried.map((p) => `${p.name}@${p.version}`))].sort());
+    for (const name of ["@opentelemetry/sdk-trace-base", "@opentelemetry/instrumentation-http", "import-in-the-middle"])
+      expect(refs.some((ref) => ref.startsWith(`${name}@`))).toBe(true);
+    for (const name of ["esbuild", "typescript", "express", "pino"]) expect(names).not.toContain(name);
+    expect(names).toContain("initcopy");
+    for (const pkg of carried.filter((p) => p.copied))
+      expect(
+        readFileSync(path.join(rootfs, "instrumentation", "node_modules", pkg.name, "package.json"), "utf8"),
+      ).toContain(`"version": "${pkg.version}"`);
+  });
+
+  it.each(ARCHITECTURES)(
+    "otelcol-ordertracing (%s): exactly the Go modules the binary links, and the CA bundle's package",
+    async (arch) => {
+      const { rootfs, bom } = sbomOf(COLLECTOR_IMAGE, arch);
+      expect(bom.metadata.component?.purl).toMatch(/^pkg:golang\/go\.opentelemetry\.io\/collector\/cmd\/builder@/);
+      const goModules = bom.components
+        .filter((c) => c.purl?.startsWith("pkg:golang/") && c.name !== "std")
+        .map((c) => `${c.name}@${c.version}`);
+      expect(goModules).toContain(`go.opentelemetry.io/collector/otelcol@v${COLLECTOR_IMAGE.version}`);
+      // The binary's own build information (go version -m): its dependency modules, as linked.
+      const buildInfo = await runCommand("go", ["version", "-m", path.join(rootfs, "otelcol-ordertracing")]);
+      // A `dep` line names the required version; a `=>` line after it, the replacement actually linked.
+      const linked: string[] = [];
+      for (const line of buildInfo.split("\n")) {
+        const [, kind, module, version] = line.split("\t");
+        if (kind === "dep") linked.push(`${module}@${version}`);
+        if (kind === "=>") linked[linked.length - 1] = `${module}@${version}`;
+      }
+      expect(linked.length).toBeGreaterThan(50);
+      expect([...goModules].sort()).toEqual([...linked].sort());
+      expect(buildInfo).toMatch(new RegExp(`^\\tbuild\\tGOARCH=${arch}$`, "m"));
+      const ca = bom.components.find((c) => c.name === "ca-certificates");
+      expect(ca?.purl).toMatch(/^pkg:deb\/debian\/ca-certificates@/);
+      expect(readFileSync(path.join(rootfs, DPKG_STATUS_DIR, "ca-certificates"), "utf8")).toMatch(
+        /^Package: ca-certificates\nStatus: install ok installed\n/,
+      );
+    },
+  );
+
+  it.each(ARCHITECTURES)("order-report (%s): the report, its npm packages, Node.js and the Debian packages", (arch) => {
+    const { rootfs, bom, refs, names } = sbomOf(REPORT_IMAGE, arch);
+    expect(bom.metadata.component).toMatchObject({ name: "order-tracing", version: REPORT_IMAGE.version });
+    for (const name of ["prom-client", "tdigest", "bintrees", "@opentelemetry/api"]) {
+      const ref = refs.find((r) => r.startsWith(`${name}@`))!;
+      expect(ref).toBeDefined();
+      const version = ref.slice(name.length + 1);
+      expect(
+        (
+          JSON.parse(readFileSync(path.join(rootfs, "app", "node_modules", name, "package.json"), "utf8")) as {
+            version: string;
+          }
+        ).version,
+      ).toBe(version);
+    }
+    for (const name of ["@pulumi/pulumi", "typescript", "vitest"]) expect(names).not.toContain(name);
+    expect(refs).toContain(`node-linux-${PLATFORMS[arch].npmCpu}@${NODE_RUNTIME.version}`);
+    for (const name of [...NODE_RUNTIME_PACKAGES, ...LICENSE_PACKAGES]) {
+      const component = bom.components.find((c) => c.name === name);
+      expect(component?.purl).toBe(
+        `pkg:deb/debian/${encodeURIComponent(name)}@${encodeURIComponent(component!.version!)}?arch=${arch}`,
+      );
+      const status = readFileSync(path.join(rootfs, DPKG_STATUS_DIR, name), "utf8").split("\n");
+      expect(status.slice(0, 2)).toEqual([`Package: ${name}`, "Status: install ok installed"]);
+      expect(status).toContain(`Version: ${component!.version}`);
     }
   });
 });
@@ -414,15 +515,24 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
     }
   });
 
-  it("report: answers against a real Jaeger", async () => {
-    const jaeger = await startLocalJaeger();
-    try {
+  describe("report, against a real Jaeger", () => {
+    let jaeger: LocalJaeger;
+
+    beforeAll(async () => {
+      jaeger = await startLocalJaeger();
       const now = Date.now();
       const spans = syntheticOrderSpans([
         { orderId: "ord-runc-001", outcome: "delivered", createdAt: now - 3 * 3_600_000 },
         { orderId: "ord-runc-002", outcome: "mes-logic-error", createdAt: now - 2 * 3_600_000 },
       ]);
       await jaeger.sendOtlpJson(otlpExportRequest(spans));
+    });
+
+    afterAll(async () => {
+      await jaeger?.stop();
+    });
+
+    it("answers the question once (the CronJob)", async () => {
       const { rootfs, config } = rootfsOf(REPORT_IMAGE.name);
       const args = [
         ...config.Entrypoint,
@@ -453,9 +563,58 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
           { timeout: 60_000, interval: 2_000 },
         )
         .toEqual(["ord-runc-002"]);
-    } finally {
-      await jaeger.stop();
-    }
+    });
+
+    it("--serve: serves the Prometheus metrics and the page (the exporter Deployment)", async () => {
+      const { rootfs, config } = rootfsOf(REPORT_IMAGE.name);
+      const [port] = await freePorts(1);
+      const exporter = runContainer({
+        id: "report-serve",
+        rootfs,
+        args: [
+          ...config.Entrypoint,
+          "report",
+          "--jaeger-url",
+          jaeger.queryUrl,
+          "--since",
+          "24h",
+          "--stuck-after",
+          "30m",
+          "--serve",
+          "--listen",
+          `${LOOPBACK}:${port}`,
+          "--interval",
+          "2s",
+        ],
+        env: config.Env ?? [],
+        user: IMAGE_USER,
+      });
+      const base = `http://${LOOPBACK}:${port}`;
+      try {
+        await waitForHttp(`${base}${SERVE_PATHS.health}`, { timeoutMs: 60_000 });
+        const metrics = async () => {
+          const response = await fetch(`${base}${SERVE_PATHS.metrics}`);
+          return { status: response.status, text: await response.text() };
+        };
+        await expect
+          .poll(async () => (await metrics()).text, { timeout: 60_000, interval: 1_000 })
+          .toMatch(new RegExp(`^${METRIC_NAMES.ordersStuck}\\{[^}]*status="[A-Z_]+"[^}]*\\} 1$`, "m"));
+        const { status, text } = await metrics();
+        expect(status).toBe(200);
+        expect(text).toMatch(new RegExp(`^${METRIC_NAMES.readSuccess} 1$`, "m"));
+        // prom-client's own process metrics (under the exporter's prefix): the library came along.
+        expect(text).toMatch(new RegExp(`^${METRIC_PREFIX}report_process_cpu_seconds_total `, "m"));
+        const page = await fetch(`${base}${SERVE_PATHS.proxiedPage}`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+        const html = await page.text();
+        expect(html).toContain("ord-runc-002");
+        expect(html).not.toContain("ord-runc-001");
+      } finally {
+        const exit = await exporter.stop();
+        if (exit.code !== 137) console.log(exit.output);
+      }
+    });
   });
 });
 

@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -21,13 +22,29 @@ import {
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import {
+  COLLECTOR_IMAGE,
+  INSTRUMENTATION_IMAGE,
   LICENSE_PACKAGES,
   NODE_RUNTIME,
   NODE_RUNTIME_PACKAGES,
+  REPORT_IMAGE,
   type Architecture,
   type InputName,
   type PlatformFacts,
 } from "./definitions";
+import {
+  debianComponent,
+  dpkgStatusFile,
+  narrowNpmSbom,
+  NPM_SBOM_ARGS,
+  reproducible,
+  sbomText,
+  sha512Hex,
+  withComponents,
+  type CycloneDx,
+  type DebianPackageRecord,
+  type NpmPackage,
+} from "./sbom";
 
 export const REPO = path.resolve(__dirname, "..");
 
@@ -36,13 +53,6 @@ export interface InputOptions {
   cacheDir?: string;
   /** Progress lines (to stderr in the command line). */
   log?: (line: string) => void;
-}
-
-/** A Debian package as it went into an image. */
-export interface DebianPackage {
-  name: string;
-  version: string;
-  architecture: string;
 }
 
 /** Runs a command, returns its stdout; on failure the error carries its stderr. */
@@ -77,8 +87,12 @@ export class BuildInputs {
   private readonly prepared = new Map<string, Promise<string>>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), "order-tracing-images-"));
   private aptUpdated: Promise<void> | undefined;
-  /** The Debian packages whose files went into an image, per platform. */
-  readonly debianPackages = new Map<Architecture, DebianPackage[]>();
+  /** The Debian packages whose files went into the report image, per platform. */
+  private readonly debianPackages = new Map<Architecture, DebianPackageRecord[]>();
+  /** The ca-certificates package the collector image's bundle comes from. */
+  private caCertificatesPackage: DebianPackageRecord | undefined;
+  /** The npm packages in the report image's /app/node_modules. */
+  private reportRuntime: LockedPackage[] = [];
 
   constructor(options: InputOptions = {}) {
     this.cacheDir =
@@ -131,6 +145,12 @@ export class BuildInputs {
         if (arch !== "amd64") throw new Error(`${name} is built for this machine's platform (amd64) only`);
         await this.buildTool(name);
         return path.join(REPO, ".tools", "bin", name);
+      case "sbom-instrumentation":
+        return this.instrumentationSbom(platform);
+      case "sbom-collector":
+        return this.collectorSbom(platform);
+      case "sbom-report":
+        return this.reportSbom(platform);
     }
   }
 
@@ -168,12 +188,34 @@ export class BuildInputs {
     return bundle;
   }
 
-  /** cli/report compiled alone, as cli/report/tsconfig.image.json says (the compile the report test runs). */
+  /**
+   * cli/report compiled alone, as cli/report/tsconfig.image.json says (the compile the report test
+   * runs), with the npm packages it requires at run time (prom-client for --serve, and what that
+   * needs) in its node_modules, copied from the repository's as the root lockfile places them.
+   */
   private async compileReport(): Promise<string> {
     const out = path.join(this.workDir, "report");
     const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
     await runCommand(process.execPath, [tsc, "-p", "cli/report/tsconfig.image.json", "--outDir", out]);
+    this.reportRuntime = this.reportPackages(out);
+    for (const pkg of this.reportRuntime) {
+      const source = path.join(REPO, pkg.path);
+      // Each package without its own nested node_modules: those are packages of their own here.
+      cpSync(source, path.join(out, pkg.path), {
+        recursive: true,
+        filter: (file) => !path.relative(source, file).split(path.sep).includes("node_modules"),
+      });
+    }
     return out;
+  }
+
+  /** The npm packages the compiled report requires (bare `require("…")`), with their dependencies. */
+  private reportPackages(compiled: string): LockedPackage[] {
+    const required = new Set<string>();
+    for (const file of listFiles(compiled).filter((f) => f.endsWith(".js")))
+      for (const match of readFileSync(file, "utf8").matchAll(/\brequire\("([^".][^"]*)"\)/g))
+        if (!match[1].startsWith("node:")) required.add(packageNameOf(match[1]));
+    return lockedClosure(path.join(REPO, "package-lock.json"), [...required]);
   }
 
   /** The npm package node-linux-<cpu>, checked against the pinned integrity, unpacked (bin/node, LICENSE). */
@@ -260,14 +302,14 @@ export class BuildInputs {
     return files;
   }
 
-  private async debianPackage(file: string): Promise<DebianPackage> {
-    const [name, version, architecture] = (
-      await runCommand("dpkg-deb", ["-f", file, "Package", "Version", "Architecture"])
-    )
-      .trim()
-      .split("\n")
-      .map((line) => line.replace(/^[^:]+:\s*/, ""));
-    return { name, version, architecture };
+  private async debianPackage(file: string): Promise<DebianPackageRecord> {
+    const control = await runCommand("dpkg-deb", ["--field", file]);
+    const field = (name: string) => {
+      const value = new RegExp(`^${name}: (.+)$`, "m").exec(control)?.[1];
+      if (!value) throw new Error(`${file}: no ${name} in its control data`);
+      return value;
+    };
+    return { name: field("Package"), version: field("Version"), architecture: field("Architecture"), control };
   }
 
   /** The packages unpacked into one folder (dpkg-deb -x), keyed by the exact files. */
@@ -289,9 +331,82 @@ export class BuildInputs {
     return dir;
   }
 
+  /** A folder with sbom/<image>.cdx.json and, for Debian packages, status.d/<package>. */
+  private writeSbom(image: string, arch: Architecture, bom: CycloneDx, debian: DebianPackageRecord[] = []): string {
+    const dir = path.join(this.workDir, "sbom", `${image}-${arch}`);
+    mkdirSync(path.join(dir, "sbom"), { recursive: true });
+    writeFileSync(path.join(dir, "sbom", `${image}.cdx.json`), sbomText(bom));
+    if (debian.length > 0) {
+      mkdirSync(path.join(dir, "status.d"));
+      for (const pkg of debian) writeFileSync(path.join(dir, "status.d", pkg.name), dpkgStatusFile(pkg));
+    }
+    return dir;
+  }
+
+  private async npmSbom(dir: string, main: NpmPackage, carried: NpmPackage[]): Promise<CycloneDx> {
+    return narrowNpmSbom(await runCommand("npm", [...NPM_SBOM_ARGS], { cwd: dir }), main, carried);
+  }
+
+  /** The bundle's packages (build/bundle-packages.json) and the static cp. */
+  private async instrumentationSbom(platform: PlatformFacts): Promise<string> {
+    const bundle = await this.path("instrumentation-bundle", platform);
+    const dir = path.join(REPO, "instrumentation");
+    const carried = JSON.parse(
+      readFileSync(path.join(path.dirname(bundle), "bundle-packages.json"), "utf8"),
+    ) as NpmPackage[];
+    const main = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as NpmPackage;
+    const copy = await this.path("initcopy", platform);
+    const go = (await runCommand("go", ["version", copy])).trim().split(" ").pop()!;
+    const bom = withComponents(await this.npmSbom(dir, main, carried), [
+      {
+        "bom-ref": "initcopy",
+        type: "application",
+        name: "initcopy",
+        description: `/bin/cp: tools/initcopy, the Go standard library only, built with ${go}`,
+      },
+    ]);
+    return this.writeSbom(INSTRUMENTATION_IMAGE.name, platform.architecture, bom);
+  }
+
+  /** cyclonedx-gomod's SBOM of the collector for this GOARCH, and the ca-certificates package. */
+  private async collectorSbom(platform: PlatformFacts): Promise<string> {
+    await this.path("ca-certificates", platform);
+    await this.buildTool("otelcol-ordertracing-sbom");
+    const file = path.join(REPO, ".tools", "bin", `otelcol-ordertracing-${platform.architecture}.cdx.json`);
+    const ca = this.caCertificatesPackage!;
+    const bom = withComponents(reproducible(JSON.parse(readFileSync(file, "utf8")) as CycloneDx), [
+      debianComponent(ca),
+    ]);
+    return this.writeSbom(COLLECTOR_IMAGE.name, platform.architecture, bom, [ca]);
+  }
+
+  /** The report, its runtime npm packages, Node.js and the Debian packages its libraries come from. */
+  private async reportSbom(platform: PlatformFacts): Promise<string> {
+    await this.path("report", platform);
+    await this.path("debian-packages", platform);
+    const main = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as NpmPackage;
+    const nodePackage = `node-linux-${platform.npmCpu}`;
+    const debian = this.debianPackages.get(platform.architecture)!;
+    const bom = withComponents(await this.npmSbom(REPO, main, this.reportRuntime), [
+      {
+        "bom-ref": `${nodePackage}@${NODE_RUNTIME.version}`,
+        type: "application",
+        name: nodePackage,
+        version: NODE_RUNTIME.version,
+        description: "Node.js (/usr/bin/node), the official Linux build as npm publishes it",
+        purl: `pkg:npm/${nodePackage}@${NODE_RUNTIME.version}`,
+        hashes: [{ alg: "SHA-512", content: sha512Hex(NODE_RUNTIME.integrity[platform.architecture]) }],
+        licenses: [{ license: { id: "MIT" } }],
+      },
+      ...debian.map(debianComponent),
+    ]);
+    return this.writeSbom(REPORT_IMAGE.name, platform.architecture, bom, debian);
+  }
+
   /** Mozilla's roots as Debian's ca-certificates package ships them, in one bundle file (sorted by name). */
   private async caCertificates(): Promise<string> {
     const [file] = await this.aptDownload(["ca-certificates"]);
+    this.caCertificatesPackage = await this.debianPackage(file);
     const dir = path.join(this.cacheDir, "ca-certificates", path.basename(file, ".deb"));
     if (existsSync(path.join(dir, ".complete"))) return dir;
     const tmp = mkdtempSync(path.join(this.workDir, "ca-"));
@@ -310,6 +425,52 @@ export class BuildInputs {
     renameSync(out, dir);
     return dir;
   }
+}
+
+/** A package at its place in a lockfile (`node_modules/a`, `node_modules/a/node_modules/b`). */
+export interface LockedPackage extends NpmPackage {
+  path: string;
+}
+
+/** `@scope/name` or `name` of a bare module specifier (`prom-client/lib/x` → `prom-client`). */
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
+/**
+ * The packages `names` resolve to from the lockfile's root, and their dependencies (optional ones
+ * when installed), recursively, each where Node.js finds it: the nearest node_modules upwards.
+ */
+export function lockedClosure(lockfile: string, names: string[]): LockedPackage[] {
+  const lock = JSON.parse(readFileSync(lockfile, "utf8")) as {
+    packages: Record<
+      string,
+      { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+    >;
+  };
+  const found = new Map<string, LockedPackage>();
+  const resolve = (name: string, from: string): string | undefined => {
+    for (let dir = from; ; dir = dir.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, "")) {
+      const candidate = `${dir ? `${dir}/` : ""}node_modules/${name}`;
+      if (lock.packages[candidate]) return candidate;
+      if (!dir) return undefined;
+    }
+  };
+  const visit = (name: string, from: string, optional: boolean) => {
+    const at = resolve(name, from);
+    if (!at) {
+      if (optional) return;
+      throw new Error(`${lockfile}: ${name} (needed from ${from || "the root"}) is not in the lockfile`);
+    }
+    if (found.has(at)) return;
+    const entry = lock.packages[at];
+    found.set(at, { name, version: entry.version ?? "", path: at });
+    for (const dependency of Object.keys(entry.dependencies ?? {})) visit(dependency, at, false);
+    for (const dependency of Object.keys(entry.optionalDependencies ?? {})) visit(dependency, at, true);
+  };
+  for (const name of names) visit(name, "", false);
+  return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
 function listFiles(dir: string): string[] {

@@ -6,6 +6,8 @@
 //   build/bundle/hook.mjs      the ESM loader hooks import.mjs registers
 //   build/bundle/node_modules/ import-in-the-middle and its dependencies, kept as files: its
 //                              loader hooks and its runtime must share one module instance
+//   build/bundle-packages.json the npm packages the bundle carries (inlined into register.js, by
+//                              esbuild's metafile, or copied as files): the image's SBOM lists these
 //
 // Usage: npm run build (inside instrumentation/) [-- --sourcemap]. Prints the bundle size.
 //   --sourcemap  also writes build/sourcemap/register.js.map (outside the image's folder; register.js
@@ -46,11 +48,29 @@ function packageRoot(name, fromDir) {
   return dir;
 }
 
+/**
+ * The package folder (relative to packageDir, as the lockfile names it: `node_modules/a`,
+ * `node_modules/a/node_modules/@s/b`) of a file esbuild read, or undefined for our own sources.
+ */
+function packageFolderOf(input) {
+  const parts = input.split("/");
+  const last = parts.lastIndexOf("node_modules");
+  if (last < 0) return undefined;
+  const length = parts[last + 1]?.startsWith("@") ? last + 3 : last + 2;
+  return parts.slice(0, length).join("/");
+}
+
+/** `{ name, version, path }` of a package folder (relative to packageDir). */
+function packageEntry(folder) {
+  const manifest = JSON.parse(readFileSync(path.join(packageDir, folder, "package.json"), "utf8"));
+  return { name: manifest.name, version: manifest.version, path: folder };
+}
+
 /** Copies a package and its runtime dependencies (recursively) into build/bundle/node_modules. */
-function copyWithDependencies(name, fromDir, copied = new Set()) {
-  if (copied.has(name)) return;
-  copied.add(name);
+function copyWithDependencies(name, fromDir, copied = new Map()) {
+  if (copied.has(name)) return copied;
   const root = packageRoot(name, fromDir);
+  copied.set(name, path.relative(packageDir, root).split(path.sep).join("/"));
   const target = path.join(bundleDir, "node_modules", name);
   cpSync(root, target, {
     recursive: true,
@@ -58,6 +78,7 @@ function copyWithDependencies(name, fromDir, copied = new Set()) {
   });
   const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
   for (const dependency of Object.keys(manifest.dependencies ?? {})) copyWithDependencies(dependency, root, copied);
+  return copied;
 }
 
 function sizeOf(target) {
@@ -75,8 +96,33 @@ execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "ts
   stdio: "inherit",
 });
 
+/**
+ * Only packages of this package's own lockfile go into the bundle. For a package instrumentation/
+ * lacks, esbuild would walk up into the repository's node_modules (debug's optional supports-color:
+ * debug guards that require), so the bundle would depend on the checkout around it and carry
+ * packages no lockfile of its own names. Such a require stays a require.
+ */
+const ownModules = path.join(packageDir, "node_modules") + path.sep;
+const ownPackagesOnly = {
+  name: "own-packages-only",
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.ownPackagesOnly) return undefined;
+      const resolved = await builder.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { ownPackagesOnly: true },
+      });
+      if (resolved.errors.length > 0 || resolved.external || resolved.path.startsWith(ownModules)) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [ownPackagesOnly],
   platform: "node",
   target: TARGET,
   external: EXTERNAL_PACKAGES,
@@ -88,12 +134,13 @@ const common = {
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
 };
-await build({
+const registerBuild = await build({
   ...common,
   entryPoints: [path.join(packageDir, "src", "register.ts")],
   outfile: path.join(bundleDir, "register.js"),
   format: "cjs",
   ...(withSourceMap ? { sourcemap: "external" } : {}),
+  metafile: true,
 });
 if (withSourceMap) {
   mkdirSync(sourceMapDir, { recursive: true });
@@ -112,7 +159,24 @@ writeFileSync(
   "// ESM loader hooks of import-in-the-middle, registered by import.mjs.\n" +
     'export { initialize, load, resolve } from "import-in-the-middle/hook.mjs";\n',
 );
-for (const name of EXTERNAL_PACKAGES) copyWithDependencies(name, packageDir);
+const copiedFolders = new Map();
+for (const name of EXTERNAL_PACKAGES) copyWithDependencies(name, packageDir, copiedFolders);
+// What the bundle carries, for the image's SBOM (images/sbom.ts narrows `npm sbom` to these): every
+// package esbuild inlined into register.js (its metafile's inputs) and every package copied as files.
+const bundledFolders = Object.keys(registerBuild.metafile.inputs)
+  .map((input) =>
+    packageFolderOf(path.relative(packageDir, path.resolve(process.cwd(), input)).split(path.sep).join("/")),
+  )
+  .filter((folder) => folder !== undefined);
+const carried = [...new Set([...bundledFolders, ...copiedFolders.values()])]
+  .sort()
+  .map((folder) => ({ ...packageEntry(folder), copied: [...copiedFolders.values()].includes(folder) }));
+const foreign = carried.filter((p) => !p.path.startsWith("node_modules/"));
+if (foreign.length > 0) {
+  console.error(`[build-bundle] packages from outside instrumentation/: ${foreign.map((p) => p.path).join(", ")}`);
+  process.exit(1);
+}
+writeFileSync(path.join(packageDir, "build", "bundle-packages.json"), JSON.stringify(carried, null, 2) + "\n");
 writeFileSync(
   path.join(bundleDir, "package.json"),
   JSON.stringify(
