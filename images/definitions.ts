@@ -201,7 +201,11 @@ export const REPORT_IMAGE: ImageDefinition = {
   title: "order-tracing report",
   description: "`order-tracing report` (cli/report) on the Node.js runtime, for the report CronJob",
   configKey: "report.image",
-  runtime: { entrypoint: ["/usr/bin/node", "/app/standalone.js"], env: ["PATH=/usr/bin"], workingDir: "/app" },
+  runtime: {
+    entrypoint: ["/usr/bin/node", "/app/cli/report/standalone.js"],
+    env: ["PATH=/usr/bin"],
+    workingDir: "/app",
+  },
   layers: (platform) => {
     const lib = `/lib/${platform.multiarch}`;
     const debianFile = (file: string) => ({ path: file, input: "debian-packages" as const, file: file.slice(1) });

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCollectorConfig } from "../infra/collector/config";
 import { localCollectorSettings } from "../infra/collector/settings";
 import { DEFAULT_INIT_CONTAINER_RESOURCES } from "../infra/config/instrumentation";
-import { parseQuantity } from "../infra/config/quantity";
+import { parseQuantity } from "../infra/config/validators";
 import { instrumentPodSpec, INIT_CONTAINER_USER } from "../infra/injection/instrument-pod-spec";
 import { testInjectionSettings } from "../infra/testing/injection-settings";
 import { freePorts, LOOPBACK, waitForHttp } from "../sandbox/process";

@@ -3,6 +3,7 @@
  * system HTTP API"), for the scenarios: what a customer, a CRM operator and an MES operator do.
  */
 import type { SandboxEndpoints } from "./endpoints";
+import { ORDER_ID_BAGGAGE_KEY } from "../../contract/trace";
 
 export interface OrderRequest {
   customer: { name: string; email: string; phone: string; address: string };
@@ -49,7 +50,7 @@ async function call(
 
 /** The W3C baggage header that carries an order id (DESIGN.md: `order.id` travels as baggage). */
 export function orderBaggage(orderId: string): Record<string, string> {
-  return { baggage: `order.id=${encodeURIComponent(orderId)}` };
+  return { baggage: `${ORDER_ID_BAGGAGE_KEY}=${encodeURIComponent(orderId)}` };
 }
 
 export class OrderPath {

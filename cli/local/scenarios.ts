@@ -11,6 +11,7 @@ import { OrderPath, type Answer } from "./order-path";
 import { ORDER_SYSTEM_DIR } from "./paths";
 import type { SandboxControl } from "./sandbox";
 import { SANDBOX_S3_REGION } from "../../sandbox/s3";
+import { ORDER_ID_KEY } from "../../contract/trace";
 
 export const SCENARIOS = ["happy", "mes-logic-error", "broker-loss", "s3-model-deleted"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -205,6 +206,6 @@ function delay(ms: number): Promise<void> {
 
 /** The order's traces through Jaeger's query API (CRM's spans find every trace the order is in). */
 export function tracesLink(jaegerQuery: string, orderId: string): string {
-  const tags = encodeURIComponent(JSON.stringify({ "order.id": orderId }));
+  const tags = encodeURIComponent(JSON.stringify({ [ORDER_ID_KEY]: orderId }));
   return `${jaegerQuery}/api/traces?service=crm&lookback=24h&tags=${tags}`;
 }

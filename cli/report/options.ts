@@ -1,3 +1,4 @@
+import { urlProblem } from "../../infra/config/validators";
 import { DURATION_FORM, parseDuration } from "./duration";
 import { logsUrlTemplateProblem } from "./logs-link";
 
@@ -96,19 +97,9 @@ export function parseListen(value: string): { host: string; port: number } {
 
 /** Jaeger's base URL: http(s) only, no query or fragment (they would break the API paths). */
 export function parseHttpUrl(flag: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--${flag}: expected an http(s) URL like http://localhost:16686, got "${value}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--${flag}: expected an http:// or https:// URL, got "${value}"`);
-  }
-  if (url.search || url.hash) {
-    throw new UsageError(`--${flag}: expected a base URL without query or fragment, got "${value}"`);
-  }
-  return url;
+  const problem = urlProblem(value, { example: "http://localhost:16686", base: true });
+  if (problem) throw new UsageError(`--${flag}: ${problem}`);
+  return new URL(value);
 }
 
 /** A status as the order contract writes it (`ACCEPTED`, `IN_PRODUCTION`). */

@@ -11,7 +11,8 @@ import type { ReportJson } from "./format";
 import { fetchWindow } from "./jaeger-client";
 import { parseDuration } from "./duration";
 import { buildReport } from "./lifecycle";
-import { ORDER_LIFECYCLE, TERMINAL_STATUSES } from "./order-contract";
+import { HAPPY_PATH } from "../../contract/trace";
+import { TERMINAL } from "./order-contract";
 import { statusOwnersArg } from "./options";
 import { readDevStack } from "../local/pipeline";
 import { freePort, LOOPBACK, startProcess, waitForHttp } from "../../sandbox/process";
@@ -234,7 +235,7 @@ describe("order-tracing report on the sandbox's four scenarios", () => {
     expect(statuses.SENT_TO_MES.stuckCount).toBe(2);
     expect(statuses.ACCEPTED.stuckCount).toBe(2);
     // The happy orders went the whole way: every status before DELIVERED has a time.
-    for (const status of ORDER_LIFECYCLE.filter((status) => !TERMINAL_STATUSES.has(status))) {
+    for (const status of HAPPY_PATH.filter((status) => !TERMINAL.has(status))) {
       expect(statuses[status]?.p50Ms, status).toBeTypeOf("number");
     }
     // Worst first: the two statuses with stuck orders lead.

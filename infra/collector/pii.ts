@@ -9,7 +9,7 @@
  * flag.
  */
 
-import { SECRET_ASSIGNMENT_SOURCE } from "../../instrumentation/src/scrub";
+import { ORDER_ATTRIBUTE_KEYS, SECRET_ASSIGNMENT_SOURCE } from "../../contract/trace";
 
 /**
  * Attribute keys that survive the redaction processor, on resources, spans and span events alike
@@ -107,10 +107,7 @@ export const ALLOWED_ATTRIBUTE_KEYS = [
   "aws.request.id",
   "aws.s3.bucket",
   // The order contract (DESIGN.md "Trace content").
-  "order.id",
-  "order.status",
-  "order.previous_status",
-  "order.status_changed_at",
+  ...ORDER_ATTRIBUTE_KEYS,
   // Errors: the kind of failure, not its message (messages quote input).
   "error",
   "error.type",
@@ -235,9 +232,6 @@ export const QUERY_ATTRIBUTE_KEYS = ["url.query", "url.fragment"] as const;
  * CPU for nothing the allow-list does not already do.)
  */
 export const BODY_KEY_PATTERN = "(?i)(^|[._])(body|payload)([._]|$)";
-
-/** Request paths of health, readiness and metrics endpoints: their spans are dropped. */
-export const HEALTH_CHECK_PATHS = ["/healthz", "/readyz", "/livez", "/health", "/ready", "/live", "/metrics"] as const;
 
 /** User agents of probes: the kubelet's (`kube-probe/1.31`) and load balancers' health checkers. */
 export const PROBE_USER_AGENT_PATTERN = "^(kube-probe|ELB-HealthChecker|GoogleHC)/";

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { createHash } from "node:crypto";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import type { ElasticsearchStorage } from "../config/storage";
 import { commonLabels } from "../labels";
 import {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { goMemoryLimit, memoryLimiterFor } from "../collector/config";
 import type { JaegerConfig } from "../config/jaeger";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import { buildJaegerConfig, buildJaegerUiConfig, renderJaegerConfig } from "../jaeger/config";
 import {
   CA_SECRET_KEY,

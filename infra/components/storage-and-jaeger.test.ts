@@ -1,7 +1,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import { STORAGE_PASSWORD_KEY } from "../config/storage";
 import { recordResources, valueOf, type MockedResource } from "../testing/mocks";
 import { settled } from "../testing/settle";

@@ -1,3 +1,4 @@
+import { urlPort } from "../config/validators";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config/guards";
@@ -37,9 +38,7 @@ export function storageReach(storage: StorageConfig, network: NetworkConfig): St
     case "opensearch-aws":
       return { kind: "cidrs", cidrs: network.storageCidrs, port: 443 };
     case "external": {
-      const url = new URL(storage.backend.url);
-      const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-      return { kind: "cidrs", cidrs: network.storageCidrs, port };
+      return { kind: "cidrs", cidrs: network.storageCidrs, port: urlPort(storage.backend.url) };
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { QuotaConfig } from "./guards";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./validators";
 import type { ConfigReader } from "./read";
 import { hasErrorsUnder, refuseUnknownFields } from "./sections";
 import type { ConfigKeyDoc } from "./reference";

@@ -177,7 +177,7 @@ describe("storage config", () => {
         [STORAGE_PASSWORD_KEY],
       ),
     ).toEqual([
-      'order-tracing:storage.retentionSchedule: expected a cron schedule of five fields such as "15 0 * * *", got "daily"',
+      'order-tracing:storage.retentionSchedule: expected a cron schedule of five fields such as "15 0 * * *" or a macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly), got "daily"',
       "order-tracing:storage.external.url: credentials do not belong in the URL; use storage.external.username and the storagePassword secret",
     ]);
   });

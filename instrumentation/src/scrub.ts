@@ -1,3 +1,4 @@
+import { ORDER_ATTRIBUTE_KEYS, SECRET_ASSIGNMENT_SOURCE } from "../../contract/trace";
 import { redactPathSegments } from "./url-path";
 
 /**
@@ -108,7 +109,7 @@ const URL_KEYS = new Set(["url.full", "http.url", "messaging.url"]);
 const TARGET_KEYS = new Set(["http.target", "url.path"]);
 
 /** Keys whose values we wrote and validated ourselves; value patterns would only mangle them. */
-const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status", "order.status_changed_at"]);
+const TRUSTED_KEYS = new Set<string>(ORDER_ATTRIBUTE_KEYS);
 
 /** Attribute keys that are never kept, whatever their namespace says (they carry payloads or people). */
 const DENIED_FRAGMENTS = ["body", "payload", "content", "user", "email", "phone", "password", "token", "cookie"];
@@ -169,30 +170,6 @@ function passesLuhn(candidate: string): boolean {
   }
   return sum % 10 === 0;
 }
-
-/**
- * Names whose assigned value is a secret (`token=…`, `authorization: …`, `session=…`), as regular
- * expression fragments that read the same in JavaScript and in Go RE2. The collector masks the same
- * assignments (infra/collector/pii.ts): it is the only defence for services this bundle does not
- * scrub, such as a JVM service traced by the Java agent. Each ends in d, t, y or n (the collector's
- * clean URL shape rests on that; infra/collector/pii.test.ts).
- */
-export const SECRET_KEYWORDS = [
-  "api[_-]?key",
-  "access[_-]?token",
-  "refresh[_-]?token",
-  "token",
-  "secret",
-  "password",
-  "passwd",
-  "pwd",
-  "authorization",
-  "sessionid",
-  "session",
-] as const;
-
-/** `keyword=value`, `keyword: value`, `"keyword":"value"`: from the keyword to the end of the value. */
-export const SECRET_ASSIGNMENT_SOURCE = `\\b(${SECRET_KEYWORDS.join("|")})\\b["']?\\s*[:=]\\s*["']?[^\\s"'&,;]+`;
 
 /** The fewest digits a phone number pattern below can match (three groups of two). */
 const PHONE_MIN_DIGITS = 6;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ORDER_ID_KEY } from "../../contract/trace";
 import { renderJaegerConfig, type JaegerConfigDocument, type JaegerPorts } from "../../infra/jaeger/config";
 import { freePorts, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
 import { REPO } from "./project";
@@ -88,7 +89,7 @@ export function orderSpan(options: {
                 startTimeUnixNano: String(start),
                 endTimeUnixNano: String(start + 25_000_000n),
                 attributes: [
-                  { key: "order.id", value: { stringValue: options.orderId } },
+                  { key: ORDER_ID_KEY, value: { stringValue: options.orderId } },
                   { key: "http.request.method", value: { stringValue: "POST" } },
                 ],
               },
