@@ -3,11 +3,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config/guards";
 import type { StorageConfig } from "../config/storage";
-import { CA_SECRET_KEY, JAEGER_FILES, STORAGE_SECRET_KEYS, type StorageConnection } from "../jaeger/settings";
+import { JAEGER_FILES, STORAGE_SECRET_KEYS, type StorageConnection } from "../jaeger/settings";
 import { commonLabels } from "../labels";
 import type { StorageReach } from "../network/pipeline-policies";
-import { indexCleanerArgs, indexCleanerEnv } from "../storage/index-cleaner";
-import { toolVersion } from "../tool-versions";
+import { buildIndexCleanerCronJobSpec, indexCleanerArgs, indexCleanerEnv } from "../storage/index-cleaner";
 import { PARTS, selectorLabels } from "../topology";
 import { ElasticsearchCluster, elasticsearchMajorVersion } from "./elasticsearch";
 import { OpenSearchDomain } from "./opensearch-domain";
@@ -22,13 +21,6 @@ export interface TraceStorageArgs {
 const COMPONENT = "storage";
 /** The Secret with the storage password, read by Jaeger (as a file) and the cleaner (as env). */
 const CREDENTIALS_SECRET = "trace-storage-credentials";
-/** The non-root user of the jaegertracing/jaeger-es-index-cleaner image. */
-const CLEANER_UID = 10001;
-
-/** The jaeger-es-index-cleaner image of the Jaeger release pinned in tools/versions.env (v1 number). */
-export function indexCleanerImage(): string {
-  return `jaegertracing/jaeger-es-index-cleaner:${toolVersion("JAEGER_VERSION")}`;
-}
 
 /** How Jaeger and the cleaner reach the storage, for the namespace's NetworkPolicies (config only). */
 export function storageReach(storage: StorageConfig, network: NetworkConfig): StorageReach {
@@ -123,75 +115,24 @@ export class TraceStorage extends pulumi.ComponentResource {
       `${name}-index-cleaner`,
       {
         metadata: { name: PARTS.indexCleaner, namespace, labels: { ...labels, ...cleanerPods } },
-        spec: {
+        spec: buildIndexCleanerCronJobSpec({
           schedule: storage.retention.schedule,
-          timeZone: "Etc/UTC",
-          // A run that overlaps the next one would race it deleting the same indices.
-          concurrencyPolicy: "Forbid",
-          startingDeadlineSeconds: 3600,
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            metadata: { labels: { ...labels, ...cleanerPods } },
-            spec: {
-              backoffLimit: 3,
-              activeDeadlineSeconds: 1800,
-              ttlSecondsAfterFinished: 86400 * 3,
-              template: {
-                metadata: { labels: { ...labels, ...cleanerPods } },
-                spec: {
-                  restartPolicy: "OnFailure",
-                  automountServiceAccountToken: false,
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: CLEANER_UID,
-                    runAsGroup: CLEANER_UID,
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
-                  containers: [
-                    {
-                      name: "index-cleaner",
-                      image: indexCleanerImage(),
-                      args: url.apply((u) =>
-                        indexCleanerArgs({
-                          retentionDays: storage.retention.days,
-                          url: u,
-                          indexPrefix: storage.index.prefix,
-                          caFile: caSecretName ? JAEGER_FILES.ca : undefined,
-                        }),
-                      ),
-                      env: indexCleanerEnv({
-                        basicAuth: username
-                          ? {
-                              username,
-                              passwordSecret: { name: CREDENTIALS_SECRET, key: STORAGE_SECRET_KEYS.password },
-                            }
-                          : undefined,
-                      }),
-                      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                      securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        capabilities: { drop: ["ALL"] },
-                      },
-                      volumeMounts: caSecretName
-                        ? [{ name: "storage-ca", mountPath: JAEGER_FILES.caDir, readOnly: true }]
-                        : [],
-                    },
-                  ],
-                  volumes: caSecretName
-                    ? [
-                        {
-                          name: "storage-ca",
-                          secret: { secretName: caSecretName, items: [{ key: CA_SECRET_KEY, path: CA_SECRET_KEY }] },
-                        },
-                      ]
-                    : [],
-                },
-              },
-            },
-          },
-        },
+          labels: { ...labels, ...cleanerPods },
+          args: url.apply((u) =>
+            indexCleanerArgs({
+              retentionDays: storage.retention.days,
+              url: u,
+              indexPrefix: storage.index.prefix,
+              caFile: caSecretName ? JAEGER_FILES.ca : undefined,
+            }),
+          ),
+          env: indexCleanerEnv({
+            basicAuth: username
+              ? { username, passwordSecret: { name: CREDENTIALS_SECRET, key: STORAGE_SECRET_KEYS.password } }
+              : undefined,
+          }),
+          caSecretName,
+        }),
       },
       { ...child, dependsOn: credentialsSecret ? [credentialsSecret] : [] },
     );
