@@ -2,6 +2,7 @@
  * `order-tracing local up [--json] | down | scenario <name> [--json]` (../shared/DESIGN.md,
  * "Command line"): the local sandbox of the whole order path and its trace pipeline.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
@@ -250,8 +251,4 @@ function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void
 function tail(file: string, lines: number): string {
   if (!existsSync(file)) return "(no log)";
   return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

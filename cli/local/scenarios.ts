@@ -3,6 +3,7 @@
  * reproducing the happy path and each failure of the brief. Each returns the orders it created and
  * the status they ended in; the traces in Jaeger then show where and why each one stopped.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import type { SandboxEndpoints } from "./endpoints";
@@ -198,10 +199,6 @@ function deleteModels(endpoints: SandboxEndpoints, orderIds: string[]): Promise<
         error ? reject(new Error(`the model cleanup failed: ${stderr.trim() || error.message}`)) : resolve(),
     );
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The order's traces through Jaeger's query API (CRM's spans find every trace the order is in). */

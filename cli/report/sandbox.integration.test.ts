@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -90,7 +91,7 @@ beforeAll(async () => {
     const delivered = report.byStatus.find((r) => r.status === "DELIVERED")?.current ?? 0;
     const failuresIn = stuck.get(orderOf("mes-logic-error"))?.error && stuck.get(orderOf("s3-model-deleted"))?.error;
     if ((expectedStuck.every((id) => stuck.has(id)) && failuresIn && delivered >= happyOrders) || now > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await delay(5_000);
   }
 }, 900_000);
 

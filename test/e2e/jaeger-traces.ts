@@ -2,6 +2,7 @@
  * Reads traces back from Jaeger's query HTTP API (`/api/traces`, the JSON the Jaeger UI uses), as a
  * support engineer would see them: the end-to-end tests check Jaeger's data, never our own.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { ORDER_ATTRIBUTES, ORDER_ID_KEY, STATUS_CHANGE_SPAN } from "../../contract/trace";
 
 export interface JaegerTag {
@@ -167,7 +168,7 @@ export async function eventually<T>(
   let value = await read();
   while (!ready(value)) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await delay(2_000);
     value = await read();
   }
   return value;

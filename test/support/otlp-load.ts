@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes, randomFillSync, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { LOOPBACK } from "../../sandbox/process";
@@ -313,7 +314,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
       else if (outcome.kind === "rejected") counts.rejectedSpans += request.spans;
       else counts.unreachableSpans += request.spans;
       if (mode === "offer" || outcome.kind === "rejected") return;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      await delay(retryDelayMs);
     }
   };
 
