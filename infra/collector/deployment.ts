@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { PodLabels } from "../labels";
 import { createHash } from "node:crypto";
 import type { CollectorConfig } from "../config/collector";
 import { NONROOT_UID, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security";
@@ -16,12 +17,9 @@ import { QUEUE_DIRECTORY, type CollectorTierPlan } from "./settings";
 export const COLLECTOR_CONFIG_DIR = "/conf";
 export const COLLECTOR_CONFIG_FILE = "config.yaml";
 
-export interface CollectorDeploymentParams {
+export interface CollectorDeploymentParams extends PodLabels {
   tier: CollectorTierPlan;
   collector: CollectorConfig;
-  /** The pods' selector labels, and all their labels. */
-  pods: Record<string, string>;
-  labels: Record<string, string>;
   /** The rendered config (its checksum rolls the pods when it changes). */
   configText: string;
   configMapName: pulumi.Input<string>;

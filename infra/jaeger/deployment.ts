@@ -6,6 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { PodLabels } from "../labels";
 import { goMemoryLimit, memoryLimiterFor } from "../collector/config";
 import type { JaegerConfig } from "../config/jaeger";
 import { JAEGER_UID, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security";
@@ -54,11 +55,8 @@ export function jaegerVolumes(
   return { volumes, mounts };
 }
 
-export interface JaegerDeploymentParams {
+export interface JaegerDeploymentParams extends PodLabels {
   jaeger: JaegerConfig;
-  /** The pods' selector labels, and all their labels. */
-  pods: Record<string, string>;
-  labels: Record<string, string>;
   /** The container's memory limit in bytes (the Go runtime's soft limit follows it). */
   memoryLimitBytes: number;
   serviceAccountName: pulumi.Input<string>;

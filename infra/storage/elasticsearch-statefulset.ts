@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { PodLabels } from "../labels";
 import { createHash } from "node:crypto";
 import type { ElasticsearchStorage } from "../config/storage";
 import { parseQuantity } from "../config/validators";
@@ -18,13 +19,10 @@ import {
   MIN_MAX_MAP_COUNT,
 } from "./elasticsearch";
 
-export interface ElasticsearchStatefulSetParams {
+export interface ElasticsearchStatefulSetParams extends PodLabels {
   backend: ElasticsearchStorage;
   /** The PVC of each node. */
   diskSize: string;
-  /** The pods' selector labels, and all their labels. */
-  pods: Record<string, string>;
-  labels: Record<string, string>;
   /** elasticsearch.yml as mounted (its checksum rolls the pods when it changes). */
   settingsText: string;
   configMapName: pulumi.Input<string>;
