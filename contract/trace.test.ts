@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import * as examples from "../examples/order-system/src/lib/statuses";
+import { ALLOWED_ATTRIBUTE_KEYS } from "../infra/collector/pii";
+import { isAllowedKey } from "../instrumentation/src/scrub";
 import {
+  AWS_ATTRIBUTE_KEYS,
   HAPPY_PATH,
+  HTTP_ATTRIBUTE_KEYS,
+  LEGACY_HTTP_ATTRIBUTE_KEYS,
+  MESSAGING_ATTRIBUTE_KEYS,
   HEALTH_CHECK_PATHS,
   NO_PREVIOUS_STATUS,
   ORDER_ATTRIBUTE_KEYS,
@@ -41,6 +47,18 @@ describe("the trace contract", () => {
     expect(pattern.test("token=abc123")).toBe(true);
     expect(pattern.test("Authorization: xyz")).toBe(true);
     expect(pattern.test("tokens are fine")).toBe(false);
+  });
+
+  it("is kept whole by both privacy layers: the SDK's scrubber and the collector's allow-list", () => {
+    const shared = [
+      ...HTTP_ATTRIBUTE_KEYS,
+      ...LEGACY_HTTP_ATTRIBUTE_KEYS,
+      ...MESSAGING_ATTRIBUTE_KEYS,
+      ...AWS_ATTRIBUTE_KEYS,
+      ...ORDER_ATTRIBUTE_KEYS,
+    ];
+    expect(shared.filter((key) => !isAllowedKey(key))).toEqual([]);
+    expect(shared.filter((key) => !(ALLOWED_ATTRIBUTE_KEYS as readonly string[]).includes(key))).toEqual([]);
   });
 
   // The reference order system is its own package (rootDir src, built to dist/ for the images and

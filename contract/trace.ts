@@ -69,6 +69,69 @@ export const UNKNOWN_PREVIOUS_STATUS = "UNKNOWN";
  */
 export const HEALTH_CHECK_PATHS = ["/healthz", "/readyz", "/livez", "/health", "/ready", "/live", "/metrics"] as const;
 
+/*
+ * Attribute keys both privacy layers keep: the SDK's scrubber (instrumentation/src/scrub.ts, which
+ * also keeps whole namespaces) and the collector's redaction allow-list (infra/collector/pii.ts,
+ * exact keys only). Each layer adds its own keys to these; neither may drop one of them.
+ */
+
+/** HTTP and network keys of the current semantic conventions. */
+export const HTTP_ATTRIBUTE_KEYS = [
+  "http.request.method",
+  "http.request.method_original",
+  "http.response.status_code",
+  "http.route",
+  "url.full",
+  "url.path",
+  "url.scheme",
+  "server.address",
+  "server.port",
+  "network.protocol.name",
+  "network.protocol.version",
+  "network.transport",
+  "network.type",
+] as const;
+
+/** HTTP and network keys of the older conventions, still emitted by some instrumentations. */
+export const LEGACY_HTTP_ATTRIBUTE_KEYS = [
+  "http.method",
+  "http.url",
+  "http.target",
+  "http.host",
+  "http.scheme",
+  "http.status_code",
+  "http.status_text",
+  "http.flavor",
+  "net.host.name",
+  "net.host.port",
+  "net.peer.name",
+  "net.peer.port",
+  "net.transport",
+] as const;
+
+/** Messaging keys (amqplib, both conventions). `messaging.url` keeps host and vhost; credentials are masked. */
+export const MESSAGING_ATTRIBUTE_KEYS = [
+  "messaging.system",
+  "messaging.operation",
+  "messaging.operation.name",
+  "messaging.operation.type",
+  "messaging.destination",
+  "messaging.destination.name",
+  "messaging.destination_kind",
+  "messaging.protocol",
+  "messaging.protocol_version",
+  "messaging.url",
+  "messaging.message.id",
+  "messaging.message_id",
+  "messaging.message.conversation_id",
+  "messaging.conversation_id",
+  "messaging.rabbitmq.routing_key",
+  "messaging.rabbitmq.destination.routing_key",
+] as const;
+
+/** AWS SDK (S3) keys. Not `aws.s3.key`: the object name is the customer's upload file name. */
+export const AWS_ATTRIBUTE_KEYS = ["aws.region", "aws.request.id", "aws.s3.bucket"] as const;
+
 /**
  * Names whose assigned value is a secret (`token=…`, `authorization: …`, `session=…`), as regular
  * expression fragments that read the same in JavaScript and in Go RE2. The SDK masks these

@@ -1,4 +1,11 @@
-import { ORDER_ATTRIBUTE_KEYS, SECRET_ASSIGNMENT_SOURCE } from "../../contract/trace";
+import {
+  AWS_ATTRIBUTE_KEYS,
+  HTTP_ATTRIBUTE_KEYS,
+  LEGACY_HTTP_ATTRIBUTE_KEYS,
+  MESSAGING_ATTRIBUTE_KEYS,
+  ORDER_ATTRIBUTE_KEYS,
+  SECRET_ASSIGNMENT_SOURCE,
+} from "../../contract/trace";
 import { redactPathSegments } from "./url-path";
 
 /**
@@ -33,56 +40,18 @@ const ALLOWED_PREFIXES = [
   "exception.",
 ];
 
-/** Single keys from the HTTP, messaging, AWS and database conventions (current and older ones). */
-const ALLOWED_KEYS = new Set([
+/**
+ * Single keys: the HTTP, messaging and AWS keys the collector keeps too (contract/trace.ts), and the
+ * database, code and thread keys of the SDK's own instrumentations.
+ */
+const ALLOWED_KEYS = new Set<string>([
+  ...HTTP_ATTRIBUTE_KEYS,
+  ...LEGACY_HTTP_ATTRIBUTE_KEYS,
+  ...MESSAGING_ATTRIBUTE_KEYS,
+  ...AWS_ATTRIBUTE_KEYS,
   "process.pid",
   "process.executable.name",
-  "http.request.method",
-  "http.request.method_original",
-  "http.response.status_code",
-  "http.route",
-  "url.full",
-  "url.path",
-  "url.scheme",
-  "server.address",
-  "server.port",
-  "network.protocol.name",
-  "network.protocol.version",
-  "network.transport",
-  "network.type",
-  "http.method",
-  "http.url",
-  "http.target",
-  "http.host",
-  "http.scheme",
-  "http.status_code",
-  "http.status_text",
-  "http.flavor",
-  "net.host.name",
-  "net.host.port",
-  "net.peer.name",
-  "net.peer.port",
-  "net.transport",
-  "messaging.system",
-  "messaging.operation",
-  "messaging.operation.type",
-  "messaging.operation.name",
-  "messaging.destination",
-  "messaging.destination.name",
-  "messaging.destination_kind",
-  "messaging.protocol",
-  "messaging.protocol_version",
-  "messaging.url",
-  "messaging.message.id",
-  "messaging.message_id",
-  "messaging.message.conversation_id",
-  "messaging.conversation_id",
-  "messaging.rabbitmq.routing_key",
-  "messaging.rabbitmq.destination.routing_key",
   "messaging.rabbitmq.message.delivery_tag",
-  "aws.region",
-  "aws.request.id",
-  "aws.s3.bucket",
   "cloud.region",
   "db.system",
   "db.system.name",
