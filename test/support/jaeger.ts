@@ -83,12 +83,17 @@ export function orderSpan(options: {
   };
 }
 
-/** Posts an OTLP/HTTP JSON export request and fails on anything but 2xx. */
-export async function sendOtlp(otlpHttpPort: number, request: unknown): Promise<void> {
-  const response = await fetch(`http://${LOOPBACK}:${otlpHttpPort}/v1/traces`, {
+/** Posts an OTLP/HTTP JSON export request to a traces URL and fails on anything but 2xx. */
+export async function postOtlpJson(tracesUrl: string, request: unknown): Promise<void> {
+  const response = await fetch(tracesUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
   });
   if (!response.ok) throw new Error(`OTLP export failed: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Posts an OTLP/HTTP JSON export request to a loopback receiver's `/v1/traces`. */
+export function sendOtlp(otlpHttpPort: number, request: unknown): Promise<void> {
+  return postOtlpJson(`http://${LOOPBACK}:${otlpHttpPort}/v1/traces`, request);
 }
