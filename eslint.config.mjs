@@ -39,6 +39,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ["contract/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: ".", message: "the trace contract imports nothing: every layer imports it" }] },
+      ],
+    },
+  },
+  {
     files: ["instrumentation/src/**/*.ts"],
     rules: {
       "no-restricted-imports": [
@@ -46,8 +56,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^\\.\\./\\.\\./",
-              message: "the instrumentation bundle imports nothing outside its package (no infra, cli, sandbox)",
+              regex: "^\\.\\./\\.\\./(?!contract/)",
+              message:
+                "the instrumentation bundle imports nothing outside its package but the trace contract (no infra, cli, sandbox)",
             },
             { regex: "^@pulumi/", message: "the instrumentation bundle runs in the services, without Pulumi" },
           ],
@@ -77,6 +88,25 @@ export default tseslint.config(
             {
               regex: "(^|/)infra/components(/|$)",
               message: "the command line uses infra's builders, never its components",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["cli/report/**/*.ts"],
+    ignores: ["**/*.test.ts", "cli/report/testing/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^@pulumi/", message: "the report runs without the Pulumi engine" },
+            {
+              regex: "^\\.\\./\\.\\./(?!contract/|infra/config/validators$)",
+              message:
+                "the report (and its image, cli/report/tsconfig.image.json) imports from outside cli/ only contract/ and infra/config/validators.ts",
             },
           ],
         },

@@ -45,7 +45,8 @@ import {
   type Headline,
   type ResultTable,
 } from "./support/results";
-import { counterSum, startCollector, startJaeger } from "../test/support/services";
+import { counterSum } from "../test/support/collector";
+import { startCollector, startJaeger } from "../test/support/services";
 import { createOrders, ORDER_BODY, startShopBackends } from "../test/support/shop";
 
 const options = benchOptions();

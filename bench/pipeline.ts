@@ -25,15 +25,9 @@ import {
   writeResult,
   type Headline,
 } from "./support/results";
-import {
-  counterSum,
-  placed,
-  startCollector,
-  startJaeger,
-  TELEMETRYGEN_BINARY,
-  type BenchCollector,
-  type CollectorPipeline,
-} from "../test/support/services";
+import { startCollector, startJaeger, type BenchCollector, type CollectorPipeline } from "../test/support/services";
+import { counterSum } from "../test/support/collector";
+import { placed, toolBinary } from "../test/support/project";
 
 const options = benchOptions();
 /** Target rates in spans/s: ×1.25 steps (Renard R10), so a limit is found within 25% before bisecting. */
@@ -189,7 +183,7 @@ async function step(target: Target, rate: number, generatorCpus: string | undefi
   resetPeakRss(pid);
   const before = await counters(collector);
   const cpuBefore = cpuSeconds(pid);
-  const { command, args } = placed(TELEMETRYGEN_BINARY, telemetrygenArgs(collector.otlpGrpc, rate), {
+  const { command, args } = placed(toolBinary("telemetrygen"), telemetrygenArgs(collector.otlpGrpc, rate), {
     cpus: generatorCpus,
   });
   const generator = await run(command, args, { cwd: ROOT, timeoutMs: (DURATION_S + 60) * 1000 });

@@ -8,6 +8,7 @@
 //      report the spans themselves give, and the whole command as a process.
 // Writes bench/results/report.json: machine, versions, command, raw samples and medians. It asserts
 // nothing. Run: npm run bench:report [-- --samples N] [-- --no-jaeger]
+import { setTimeout as delay } from "node:timers/promises";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -20,7 +21,7 @@ import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
 import { cpuSeconds, median, round } from "../test/support/measure";
 import { benchOptions, writeResultsMarkdown } from "./support/results";
-import { JAEGER_BINARY } from "../test/support/services";
+import { TOOLS_BIN } from "../test/support/project";
 
 const ROOT = path.resolve(__dirname, "..");
 const ORDERS = 10_000;
@@ -28,7 +29,7 @@ const HOUR = 3_600_000;
 const args = process.argv.slice(2);
 const samplesArg = args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 7;
-const withJaeger = !args.includes("--no-jaeger") && existsSync(JAEGER_BINARY);
+const withJaeger = !args.includes("--no-jaeger") && existsSync(path.join(TOOLS_BIN, "jaeger"));
 
 function time<T>(run: () => T): { ms: number; value: T } {
   const start = process.hrtime.bigint();
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
       // The batch processor may still hold the last spans: wait until every trace is searchable.
       for (let seen = 0; seen < traces;) {
         seen = (await fetchWindow(window)).traces;
-        if (seen < traces) await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (seen < traces) await delay(1_000);
       }
       const runs = Math.min(SAMPLES, 3);
       const jaegerPid = jaeger.process.pid;

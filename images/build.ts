@@ -20,6 +20,7 @@ import {
   type PlatformFacts,
 } from "./definitions";
 import { BuildInputs, REPO, runCommand, type InputOptions } from "./inputs";
+import { registryAddress } from "../infra/config/validators";
 
 export type ImageTarget = { layout: string } | { registry: string };
 
@@ -188,13 +189,6 @@ export async function imageSpec(
   };
 }
 
-/** A registry address without scheme or trailing slash: `host[:port][/path]`. */
-export function checkRegistry(registry: string): string | undefined {
-  return /^[a-zA-Z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(registry)
-    ? undefined
-    : `expected a registry address such as 127.0.0.1:5000 or ghcr.io/my-org (no scheme, no trailing slash), got "${registry}"`;
-}
-
 /** Builds one image and writes it to the target. */
 export async function buildImage(
   image: ImageDefinition,
@@ -213,7 +207,7 @@ export async function buildImage(
     args = ["--layout", dir, "--ref-name", image.version];
     reference = dir;
   } else {
-    const problem = checkRegistry(target.registry);
+    const problem = registryAddress(target.registry);
     if (problem) throw new Error(`--push: ${problem}`);
     args = ["--push", `${target.registry}/${image.name}:${image.version}`];
     reference = `${target.registry}/${image.name}`;

@@ -6,8 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { COLLECTOR_UID } from "../infra/components/collector";
-import { INIT_CONTAINER_USER } from "../infra/injection/instrument-pod-spec";
+import { NONROOT_UID } from "../infra/pod-security";
 import { languageAgent } from "../infra/injection/languages";
 import { PORTS } from "../infra/topology";
 import { toolVersion } from "../infra/tool-versions";
@@ -49,9 +48,8 @@ export const PLATFORMS: Readonly<Record<Architecture, PlatformFacts>> = {
   },
 };
 
-/** The user every image runs as: the pods' runAsUser (the injection's and the collector's). */
-export const IMAGE_USER = INIT_CONTAINER_USER;
-if (COLLECTOR_UID !== IMAGE_USER) throw new Error("the collector pod and the images must agree on the user");
+/** The user every image runs as: the pods' runAsUser (infra/pod-security.ts, one constant for both). */
+export const IMAGE_USER = NONROOT_UID;
 
 /**
  * The Node.js runtime of the report image: the official Linux build as npm publishes it
@@ -230,7 +228,11 @@ export const REPORT_IMAGE: ImageDefinition = {
   title: "order-tracing report",
   description: "`order-tracing report` (cli/report) on the Node.js runtime, for the report CronJob",
   configKey: "report.image",
-  runtime: { entrypoint: ["/usr/bin/node", "/app/standalone.js"], env: ["PATH=/usr/bin"], workingDir: "/app" },
+  runtime: {
+    entrypoint: ["/usr/bin/node", "/app/cli/report/standalone.js"],
+    env: ["PATH=/usr/bin"],
+    workingDir: "/app",
+  },
   layers: (platform) => {
     const lib = `/lib/${platform.multiarch}`;
     const debianFile = (file: string) => ({ path: file, input: "debian-packages" as const, file: file.slice(1) });

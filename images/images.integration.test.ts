@@ -28,8 +28,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCollectorConfig } from "../infra/collector/config";
 import { localCollectorSettings } from "../infra/collector/settings";
 import { DEFAULT_INIT_CONTAINER_RESOURCES } from "../infra/config/instrumentation";
-import { parseQuantity } from "../infra/config/quantity";
-import { instrumentPodSpec, INIT_CONTAINER_USER } from "../infra/injection/instrument-pod-spec";
+import { parseQuantity } from "../infra/config/validators";
+import { instrumentPodSpec } from "../infra/injection/instrument-pod-spec";
 import { testInjectionSettings } from "../infra/testing/injection-settings";
 import { freePorts, LOOPBACK, waitForHttp } from "../sandbox/process";
 import {
@@ -619,5 +619,10 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
 });
 
 it("runs the init container as the user the images declare", () => {
-  expect(INIT_CONTAINER_USER).toBe(IMAGE_USER);
+  const pod = instrumentPodSpec(
+    { containers: [{ name: "app", image: "app" }] },
+    { serviceName: "shop", container: "app", language: "nodejs" },
+    testInjectionSettings(),
+  ).podSpec;
+  expect(pod.initContainers![0].securityContext).toMatchObject({ runAsUser: IMAGE_USER, runAsGroup: IMAGE_USER });
 });

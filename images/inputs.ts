@@ -179,6 +179,8 @@ export class BuildInputs {
       path.join(dir, "package-lock.json"),
       path.join(dir, "scripts", "build-bundle.mjs"),
       ...listFiles(path.join(dir, "src")),
+      // The bundle also carries the trace contract it imports (contract/trace.ts).
+      ...listFiles(path.join(REPO, "contract")).filter((file) => !file.endsWith(".test.ts")),
     ];
     const builtAt = existsSync(entry) ? statSync(entry).mtimeMs : 0;
     if (sources.some((file) => statSync(file).mtimeMs > builtAt)) {

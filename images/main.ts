@@ -8,7 +8,8 @@
  *   options: --image NAME (repeatable: only these), --source URL (org.opencontainers.image.source)
  */
 import { parseArgs } from "node:util";
-import { buildImages, checkRegistry, type BuiltImage, type ImageTarget } from "./build";
+import { buildImages, type BuiltImage, type ImageTarget } from "./build";
+import { registryAddress } from "../infra/config/validators";
 import { IMAGES, imageNamed } from "./definitions";
 import { recordInStack } from "./stack";
 
@@ -37,7 +38,7 @@ function parse(argv: string[]) {
   if (values.stack !== undefined && values.push === undefined)
     throw new UsageError("--stack needs --push: a stack needs references a cluster can pull");
   if (values.push !== undefined) {
-    const problem = checkRegistry(values.push);
+    const problem = registryAddress(values.push);
     if (problem) throw new UsageError(`--push: ${problem}`);
   }
   const target: ImageTarget = values.push !== undefined ? { registry: values.push } : { layout: values.output! };

@@ -5,9 +5,10 @@
  * registry that stands in for the upstream ones (scripts/cluster.sh's, behind containerd's hosts.toml
  * mirrors) serves them under their upstream names, so manifests keep their image references.
  */
-import { defaultJaegerImage, JAEGER_UID } from "../infra/components/jaeger";
-import { CLEANER_UID, indexCleanerImage } from "../infra/components/trace-storage";
-import { NONROOT_UID, oauth2ProxyImage } from "../infra/components/access/oauth2-proxy-pod";
+import { defaultJaegerImage } from "../infra/components/jaeger";
+import { indexCleanerImage } from "../infra/components/trace-storage";
+import { oauth2ProxyImage } from "../infra/components/access/oauth2-proxy-pod";
+import { JAEGER_UID, NONROOT_UID } from "../infra/pod-security";
 import { PORTS } from "../infra/topology";
 import { buildMetadata, pushImage, type ImageContent } from "./build";
 import { userLayer, type LayerDefinition } from "./definitions";
@@ -62,11 +63,11 @@ const INDEX_CLEANER: UpstreamImage = {
   description:
     "Jaeger's Elasticsearch/OpenSearch index cleaner as upstream's image lays it out, built from tools/jaeger",
   licenses: "Apache-2.0",
-  user: CLEANER_UID,
+  user: JAEGER_UID,
   architectures: ["amd64"],
   runtime: { entrypoint: ["/go/bin/es-index-cleaner-linux"] },
   layers: () => [
-    userLayer(CLEANER_UID),
+    userLayer(JAEGER_UID),
     CA_LAYER,
     {
       comment: "jaeger-es-index-cleaner (tools/jaeger)",

@@ -8,3 +8,11 @@ export function commonLabels(component: string): Record<string, string> {
     "app.kubernetes.io/managed-by": "pulumi",
   };
 }
+
+/** The labels a pod builder puts on a workload's pods. */
+export interface PodLabels {
+  /** The selector labels that pick the pods. */
+  pods: Record<string, string>;
+  /** Every label of the pods: the selector's and the common ones. */
+  labels: Record<string, string>;
+}

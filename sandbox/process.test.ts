@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-process-test-"));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 
 async function waitUntil(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 100 && !check(); i++) await delay(50);
 }
 
 /** The pid a child wrote to a file, once it is there. */
@@ -83,7 +84,7 @@ describe("local process helpers", () => {
       args: ["-c", "trap '' TERM; sleep 300 & wait; sleep 300"],
       logDir,
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
     const status = await stubborn.stop(500);
     expect(status.signal).toBe("SIGKILL");
   });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -232,7 +233,7 @@ async function waitForService(queryUrl: string, service: string): Promise<void> 
   while (Date.now() < deadline) {
     const answer = (await (await fetch(`${queryUrl}/api/services`)).json()) as { data: string[] | null };
     if (answer.data?.includes(service)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
   }
   throw new Error(`Jaeger did not list ${service} within 30 s`);
 }

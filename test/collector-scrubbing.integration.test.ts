@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCollectorConfig, COMPONENT_IDS } from "../infra/collector/config";
@@ -192,9 +193,9 @@ beforeAll(async () => {
   const deadline = Date.now() + 60_000;
   const arrived = () => new Set(receiver.requests.flatMap((r) => spansOf(r).map((s) => s.span.traceId)));
   while (Object.values(KEPT).some((t) => !arrived().has(t.traceId)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await delay(250);
   }
-  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  await delay(4_000);
   received = new Map(receiver.requests.flatMap(spansOf).map((s) => [s.span.traceId, s]));
 }, 180_000);
 

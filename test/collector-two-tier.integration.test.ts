@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCollectorConfig, COMPONENT_IDS, type CollectorConfigDocument } from "../infra/collector/config";
@@ -135,9 +136,9 @@ describe("two-tier layout with the built collector", () => {
 
     const deadline = Date.now() + 60_000;
     while (receivedSpans().filter((s) => s.traceId === failing.traceId).length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await delay(250);
     }
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await delay(3_000);
 
     const spans = receivedSpans();
     expect(

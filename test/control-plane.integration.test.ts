@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INSTRUMENTATION_FIELD_MANAGER } from "../infra/injection/patches";
 import { INSTRUMENTATION_INIT_CONTAINER, INSTRUMENTATION_VOLUME } from "../infra/injection/instrument-pod-spec";
@@ -234,7 +235,7 @@ async function expectAllDeleted(cluster: ControlPlane, objects: DeclaredObject[]
       remaining.map(async (d) => ((await cluster.api.get(await cluster.api.pathOf(d.object))) ? d : undefined)),
     );
     remaining = present.filter((d): d is DeclaredObject => d !== undefined);
-    if (remaining.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (remaining.length > 0) await delay(1_000);
   }
   expect(remaining.map((d) => d.urn)).toEqual([]);
 }

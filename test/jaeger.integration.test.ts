@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildJaegerConfig, type JaegerStorageSettings } from "../infra/jaeger/config";
 import { clusterJaegerSettings, localJaegerSettings } from "../infra/jaeger/settings";
 import { LOOPBACK } from "../sandbox/process";
-import { loopbackJaegerPorts, orderSpan, pollJson, sendOtlp, startJaeger, validatedConfigFile } from "./support/jaeger";
+import { loopbackJaegerPorts, orderSpan, sendOtlp, startJaeger, validatedConfigFile } from "./support/jaeger";
+import { pollJson } from "./support/poll";
 
 // Our built Jaeger v2 (.tools/bin/jaeger) runs the config that infra/ generates: on loopback with
 // memory or Badger storage, it accepts a span over OTLP and serves it back through both query APIs.

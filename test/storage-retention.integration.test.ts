@@ -3,17 +3,10 @@ import { buildJaegerConfig, SHARDS_PER_DAILY_INDEX } from "../infra/jaeger/confi
 import { clusterJaegerSettings } from "../infra/jaeger/settings";
 import { indexCleanerArgs } from "../infra/storage/index-cleaner";
 import { LOOPBACK } from "../sandbox/process";
-import {
-  loopbackJaegerPorts,
-  orderSpan,
-  pollJson,
-  sendOtlp,
-  startJaeger,
-  toolBinary,
-  type RunningJaeger,
-} from "./support/jaeger";
+import { loopbackJaegerPorts, orderSpan, sendOtlp, startJaeger, type RunningJaeger } from "./support/jaeger";
 import { startOpenSearch, type RunningOpenSearch } from "./support/opensearch";
-import { REPO, run } from "./support/project";
+import { pollJson } from "./support/poll";
+import { REPO, run, toolBinary } from "./support/project";
 
 // The storage and retention path for real: a single-node OpenSearch (the integ-test distribution
 // from Maven Central; Jaeger drives OpenSearch and Elasticsearch through the same client), Jaeger

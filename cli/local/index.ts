@@ -2,9 +2,12 @@
  * `order-tracing local up [--json] | down | scenario <name> [--json]` (../shared/DESIGN.md,
  * "Command line"): the local sandbox of the whole order path and its trace pipeline.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { formatTable } from "../table";
 import type { Command } from "../command";
 import { stopPid } from "../../sandbox/process";
 import { printOut } from "../report/output";
@@ -38,30 +41,29 @@ interface Options {
   positional: string[];
 }
 
+/** The options after the action, by node:util parseArgs; a problem as a message for the usage. */
 function parse(args: string[]): Options | string {
-  const options: Options = {
-    json: false,
-    mes: "nodejs",
-    dir: process.env.ORDER_TRACING_SANDBOX_DIR || DEFAULT_SANDBOX_DIR,
-    positional: [],
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--json") options.json = true;
-    else if (arg === "--dir") {
-      const value = args[++i];
-      if (!value) return "--dir needs a folder";
-      options.dir = value;
-    } else if (arg.startsWith("--dir=")) options.dir = arg.slice("--dir=".length);
-    else if (arg === "--mes" || arg.startsWith("--mes=")) {
-      const value = arg === "--mes" ? args[++i] : arg.slice("--mes=".length);
-      if (!value || !isMesVariant(value)) return `--mes must be one of ${MES_VARIANTS.join(", ")}`;
-      options.mes = value;
-    } else if (arg.startsWith("-")) return `unknown option ${arg}`;
-    else options.positional.push(arg);
+  let parsed: { values: { json?: boolean; mes?: string; dir?: string }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      options: { json: { type: "boolean" }, mes: { type: "string" }, dir: { type: "string" } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
-  options.dir = path.resolve(options.dir);
-  return options;
+  const { values, positionals } = parsed;
+  if (values.dir === "") return "--dir needs a folder";
+  const mes = values.mes ?? "nodejs";
+  if (!isMesVariant(mes)) return `--mes must be one of ${MES_VARIANTS.join(", ")}`;
+  return {
+    json: values.json ?? false,
+    mes,
+    dir: path.resolve(values.dir ?? (process.env.ORDER_TRACING_SANDBOX_DIR || DEFAULT_SANDBOX_DIR)),
+    positional: positionals,
+  };
 }
 
 export const command: Command = {
@@ -211,15 +213,9 @@ async function scenario(options: Options): Promise<number> {
 }
 
 function scenarioTable(result: ScenarioResult, endpoints: SandboxEndpoints): string {
-  const rows = [["ORDER", "MATERIAL", "STATUS", "EXPECTED", "WHAT HAPPENED"]];
-  for (const order of result.orders)
-    rows.push([order.orderId, order.material, order.status, order.expected, order.note]);
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]))
-      .join("  ")
-      .trimEnd(),
+  const lines = formatTable(
+    ["ORDER", "MATERIAL", "STATUS", "EXPECTED", "WHAT HAPPENED"],
+    result.orders.map((order) => [order.orderId, order.material, order.status, order.expected, order.note]),
   );
   return [
     `scenario ${result.scenario}: ${result.description}`,
@@ -255,8 +251,4 @@ function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void
 function tail(file: string, lines: number): string {
   if (!existsSync(file)) return "(no log)";
   return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

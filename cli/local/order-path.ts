@@ -2,7 +2,9 @@
  * A small client of the reference order system's HTTP APIs (../shared/DESIGN.md, "Reference order
  * system HTTP API"), for the scenarios: what a customer, a CRM operator and an MES operator do.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { SandboxEndpoints } from "./endpoints";
+import { ORDER_ID_BAGGAGE_KEY } from "../../contract/trace";
 
 export interface OrderRequest {
   customer: { name: string; email: string; phone: string; address: string };
@@ -49,7 +51,7 @@ async function call(
 
 /** The W3C baggage header that carries an order id (DESIGN.md: `order.id` travels as baggage). */
 export function orderBaggage(orderId: string): Record<string, string> {
-  return { baggage: `order.id=${encodeURIComponent(orderId)}` };
+  return { baggage: `${ORDER_ID_BAGGAGE_KEY}=${encodeURIComponent(orderId)}` };
 }
 
 export class OrderPath {
@@ -112,7 +114,7 @@ export class OrderPath {
       const answer = await call("GET", `${this.endpoints.crm}/orders/${orderId}`);
       current = String(answer.body.status ?? `HTTP ${answer.httpStatus}`);
       if (current === status || Date.now() > deadline) return current;
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      await delay(POLL_INTERVAL_MS);
     }
   }
 }

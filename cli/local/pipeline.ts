@@ -3,10 +3,10 @@
  * the same builders the cluster's components call, with only their location parameters changed
  * (loopback addresses, free ports, local storage).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../infra/config";
+import type { StackConfig } from "../../infra/config";
+import { readStackConfig } from "../../infra/config/stack-file";
 import { buildCollectorConfig, renderCollectorConfig } from "../../infra/collector/config";
 import { localCollectorSettings } from "../../infra/collector/settings";
 import { buildJaegerConfig, renderJaegerConfig } from "../../infra/jaeger/config";
@@ -16,24 +16,9 @@ import { LOOPBACK, freePorts } from "../../sandbox/process";
 /** The stack whose pipeline the sandbox runs. */
 export const SANDBOX_STACK = "dev";
 
-/**
- * Reads and validates `Pulumi.dev.yaml` exactly as `pulumi up` would (parseStackConfig). Values
- * stored as Pulumi secrets count as present secrets; the sandbox never needs their plain text.
- */
+/** `Pulumi.dev.yaml`, parsed and validated exactly as `pulumi up` would (infra/config/stack-file.ts). */
 export function readDevStack(repo: string): StackConfig {
-  const file = path.join(repo, `Pulumi.${SANDBOX_STACK}.yaml`);
-  if (!existsSync(file)) throw new Error(`${file} is missing`);
-  const document = (yaml.load(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [key, value] of Object.entries(document.config ?? {})) {
-    if (!key.startsWith(prefix)) continue;
-    const name = key.slice(prefix.length);
-    raw[name] = value;
-    if (typeof value === "object" && value !== null && "secure" in value) secretKeys.add(name.split(".")[0]);
-  }
-  return parseStackConfig(SANDBOX_STACK, raw, secretKeys);
+  return readStackConfig(repo, SANDBOX_STACK);
 }
 
 export interface LocalPipeline {

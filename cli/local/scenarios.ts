@@ -3,6 +3,7 @@
  * reproducing the happy path and each failure of the brief. Each returns the orders it created and
  * the status they ended in; the traces in Jaeger then show where and why each one stopped.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import type { SandboxEndpoints } from "./endpoints";
@@ -11,6 +12,7 @@ import { OrderPath, type Answer } from "./order-path";
 import { ORDER_SYSTEM_DIR } from "./paths";
 import type { SandboxControl } from "./sandbox";
 import { SANDBOX_S3_REGION } from "../../sandbox/s3";
+import { ORDER_ID_KEY } from "../../contract/trace";
 
 export const SCENARIOS = ["happy", "mes-logic-error", "broker-loss", "s3-model-deleted"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -199,12 +201,8 @@ function deleteModels(endpoints: SandboxEndpoints, orderIds: string[]): Promise<
   });
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The order's traces through Jaeger's query API (CRM's spans find every trace the order is in). */
 export function tracesLink(jaegerQuery: string, orderId: string): string {
-  const tags = encodeURIComponent(JSON.stringify({ "order.id": orderId }));
+  const tags = encodeURIComponent(JSON.stringify({ [ORDER_ID_KEY]: orderId }));
   return `${jaegerQuery}/api/traces?service=crm&lookback=24h&tags=${tags}`;
 }

@@ -1,3 +1,4 @@
+import { formatTable } from "../table";
 import { formatDuration } from "./duration";
 import { type HoldReason, type OrderReport, type ServiceOperation, TIME_IN_STATUS_BUCKETS_MS } from "./lifecycle";
 
@@ -105,19 +106,6 @@ export const HOLD_REASON_TEXT: Record<HoldReason, string> = {
   "recorded-status": "recorded the status",
 };
 
-type Align = "left" | "right";
-
-/** Columns padded to their widest cell; numbers right-aligned. */
-function table(headers: string[], rows: string[][], align: Align[]): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (align[i] === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)];
-}
-
 /** Error texts can be long; the table keeps one line per order (the JSON has the full text). */
 function shorten(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, " ").trim();
@@ -133,7 +121,7 @@ export function reportTable(report: OrderReport, context: ReportContext): string
   );
   out.push("", "Per status, worst first (time in status over the orders that left it):");
   out.push(
-    ...table(
+    ...formatTable(
       ["STATUS", "STUCK", "NOW IN", "ENTERED", "P50 IN STATUS", "P95 IN STATUS"],
       report.byStatus.map((row) => [
         row.status,
@@ -148,7 +136,7 @@ export function reportTable(report: OrderReport, context: ReportContext): string
   );
   out.push("", "Per service, longest first (entry span time; share of the processing time spent in the service):");
   out.push(
-    ...table(
+    ...formatTable(
       ["SERVICE", "P50", "P95", "SHARE", "SPANS"],
       report.byService.map((row) => [
         row.service,
@@ -171,7 +159,7 @@ export function reportTable(report: OrderReport, context: ReportContext): string
         (logs ? ", its log lines):" : "; the trace id is the trace_id of its log lines):"),
     );
     out.push(
-      ...table(
+      ...formatTable(
         [
           "ORDER",
           "STATUS",

@@ -1,6 +1,6 @@
 import { buildReport, orderTransitions, type OrderReport, type ReportOptions } from "./lifecycle";
 import type { CompletedStay } from "./metrics";
-import { STATUS_CHANGE_SPAN } from "./order-contract";
+import { STATUS_CHANGE_SPAN } from "../../contract/trace";
 import type { ReportSpan } from "./spans";
 
 /**

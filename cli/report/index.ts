@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { STATUS_CHANGE_SPAN } from "../../contract/trace";
 import { reportJson, reportTable } from "./format";
 import { fetchWindow, JaegerQueryError } from "./jaeger-client";
 import { buildReport } from "./lifecycle";
@@ -65,7 +66,7 @@ async function run(args: string[]): Promise<number> {
     console.error(
       `order-tracing report: no order status changes in Jaeger from ${window} ` +
         `(${fetched.services.length} services, ${fetched.traces} traces read through the ${fetched.api} API). ` +
-        `Widen --since, or check that the order services send traces with ${"`order.status_change`"} spans.`,
+        `Widen --since, or check that the order services send traces with \`${STATUS_CHANGE_SPAN}\` spans.`,
     );
     return 1;
   }

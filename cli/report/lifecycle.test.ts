@@ -8,7 +8,7 @@ import {
   percentile,
   type ReportOptions,
 } from "./lifecycle";
-import { STATUS_CHANGE_SPAN } from "./order-contract";
+import { STATUS_CHANGE_SPAN } from "../../contract/trace";
 import type { ReportSpan } from "./spans";
 import { ERRORS, OPERATIONS, syntheticOrderSpans } from "./testing/synthetic-orders";
 

@@ -1,4 +1,5 @@
-import { lifecycleRank, NO_PREVIOUS_STATUS, STATUS_CHANGE_SPAN, TERMINAL_STATUSES } from "./order-contract";
+import { STATUS_CHANGE_SPAN } from "../../contract/trace";
+import { lifecycleRank, NOT_A_PREVIOUS_STATUS, TERMINAL } from "./order-contract";
 import { buildLogsUrl, fullTraceId } from "./logs-link";
 import type { ReportSpan } from "./spans";
 
@@ -162,7 +163,7 @@ export function orderTransitions(statusSpans: readonly ReportSpan[]): Transition
     .map((span) => ({
       status: span.status,
       previousStatus:
-        span.previousStatus === undefined || NO_PREVIOUS_STATUS.has(span.previousStatus)
+        span.previousStatus === undefined || NOT_A_PREVIOUS_STATUS.has(span.previousStatus)
           ? undefined
           : span.previousStatus,
       at: parseTimestamp(span.statusChangedAt) ?? span.startMs,
@@ -572,7 +573,7 @@ export function buildReport(spans: readonly ReportSpan[], options: ReportOptions
     const last = chain[chain.length - 1];
     current.set(last.status, (current.get(last.status) ?? 0) + 1);
     const inStatusMs = Math.max(0, options.now - last.at);
-    if (TERMINAL_STATUSES.has(last.status) || inStatusMs <= options.stuckAfterMs) continue;
+    if (TERMINAL.has(last.status) || inStatusMs <= options.stuckAfterMs) continue;
     stuckCount.set(last.status, (stuckCount.get(last.status) ?? 0) + 1);
     const held = attribute(index, orderId, traceIds, last, options.statusOwners ?? {});
     const traceId = fullTraceId(held.traceId);

@@ -5,6 +5,8 @@
  * with `logsUrlTemplateProblem`, the report fills it with `buildLogsUrl`.
  */
 
+import { urlProblem } from "../../infra/config/validators";
+
 /** What a template may name, as `{name}`; each value is URL-encoded where it is put. */
 export const LOGS_URL_PLACEHOLDERS = {
   traceId: "the trace where the order's processing stopped (32 hex digits, as the log lines carry it)",
@@ -49,16 +51,9 @@ export function logsUrlTemplateProblem(template: string): string | undefined {
   if (!names.includes("traceId") && !names.includes("orderId")) {
     return `expected {traceId} or {orderId} in the template (known placeholders: ${known}), got "${template}"`;
   }
-  let url: URL;
-  try {
-    url = new URL(buildLogsUrl(template, EXAMPLE_VALUES));
-  } catch {
-    return `expected an http(s) URL with placeholders, such as ${LOGS_URL_TEMPLATE_EXAMPLE}, got "${template}"`;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return `expected an http:// or https:// URL, got "${template}"`;
-  }
-  return undefined;
+  // Checked with example values in place of the placeholders; the message shows the template.
+  const problem = urlProblem(buildLogsUrl(template, EXAMPLE_VALUES), { example: LOGS_URL_TEMPLATE_EXAMPLE });
+  return problem?.replace(/got ".*"$/, () => `got "${template}"`);
 }
 
 /** The template with every placeholder replaced by its URL-encoded value. Check it first. */

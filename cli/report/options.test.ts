@@ -89,7 +89,7 @@ describe("parseReportArgs", () => {
   it.each([
     [[], /--jaeger-url: required/],
     [["--jaeger-url", "localhost:16686"], /--jaeger-url: expected an http:\/\/ or https:\/\/ URL/],
-    [["--jaeger-url", "not a url"], /--jaeger-url: expected an http\(s\) URL like http:\/\/localhost:16686/],
+    [["--jaeger-url", "not a url"], /--jaeger-url: expected an http\(s\) URL such as http:\/\/localhost:16686/],
     [["--jaeger-url", "http://j:16686/?x=1"], /without query or fragment/],
     [["--jaeger-url", "http://j", "--since", "yesterday"], /--since: expected a duration like 30m, 24h or 7d/],
     [["--jaeger-url", "http://j", "--stuck-after", "0m"], /--stuck-after: expected a duration/],

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { urlProblem } from "../../infra/config/validators";
 import { DURATION_FORM, parseDuration } from "./duration";
 import { logsUrlTemplateProblem } from "./logs-link";
 
@@ -54,23 +56,22 @@ export class UsageError extends Error {
   }
 }
 
-const FLAGS = [
-  "jaeger-url",
-  "jaeger-ui-url",
-  "logs-url-template",
-  "since",
-  "stuck-after",
-  "format",
-  "output",
-  "status-owners",
-  "page-size",
-  "serve",
-  "listen",
-  "interval",
-] as const;
-type Flag = (typeof FLAGS)[number];
-/** Flags that take no value. */
-const SWITCHES: readonly Flag[] = ["serve"];
+/** The flags, as node:util parseArgs takes them: every one a string but `--serve`. */
+const FLAG_OPTIONS = {
+  "jaeger-url": { type: "string" },
+  "jaeger-ui-url": { type: "string" },
+  "logs-url-template": { type: "string" },
+  since: { type: "string" },
+  "stuck-after": { type: "string" },
+  format: { type: "string" },
+  output: { type: "string" },
+  "status-owners": { type: "string" },
+  "page-size": { type: "string" },
+  serve: { type: "boolean" },
+  listen: { type: "string" },
+  interval: { type: "string" },
+} as const satisfies NonNullable<ParseArgsConfig["options"]>;
+type Flag = keyof typeof FLAG_OPTIONS;
 
 /** The port `--serve` listens on by default (the OpenTelemetry Prometheus exporter's usual port). */
 export const SERVE_PORT = 9464;
@@ -96,19 +97,9 @@ export function parseListen(value: string): { host: string; port: number } {
 
 /** Jaeger's base URL: http(s) only, no query or fragment (they would break the API paths). */
 export function parseHttpUrl(flag: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--${flag}: expected an http(s) URL like http://localhost:16686, got "${value}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--${flag}: expected an http:// or https:// URL, got "${value}"`);
-  }
-  if (url.search || url.hash) {
-    throw new UsageError(`--${flag}: expected a base URL without query or fragment, got "${value}"`);
-  }
-  return url;
+  const problem = urlProblem(value, { example: "http://localhost:16686", base: true });
+  if (problem) throw new UsageError(`--${flag}: ${problem}`);
+  return new URL(value);
 }
 
 /** A status as the order contract writes it (`ACCEPTED`, `IN_PRODUCTION`). */
@@ -154,27 +145,51 @@ function duration(flag: Flag, value: string): number {
   return ms;
 }
 
+/**
+ * The flags given, by node:util parseArgs (strict: no positionals, no unknown flags); its errors
+ * and a flag given twice become UsageErrors that name the flag.
+ */
+function readFlags(args: readonly string[]): Map<Flag, string> {
+  let tokens: NonNullable<ReturnType<typeof parseArgs>["tokens"]>;
+  try {
+    ({ tokens } = parseArgs({ args: [...args], options: FLAG_OPTIONS, strict: true, tokens: true }));
+  } catch (error) {
+    throw new UsageError(parseArgsProblem(error, args));
+  }
+  const values = new Map<Flag, string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const flag = token.name as Flag;
+    if (values.has(flag)) throw new UsageError(`--${flag}: given twice`);
+    values.set(flag, token.value ?? "true");
+  }
+  return values;
+}
+
+/** parseArgs's message, said as the command's other messages say things. */
+function parseArgsProblem(error: unknown, args: readonly string[]): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(--?[a-z-]+)/.exec(message)?.[1];
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${flag ?? message}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": {
+      const positional = /'([^']*)'/.exec(message)?.[1] ?? args.find((arg) => !arg.startsWith("--"));
+      return `unexpected argument "${positional}"`;
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return flag && FLAG_OPTIONS[flag.slice(2) as Flag]?.type === "boolean"
+        ? `${flag}: takes no value`
+        : `${flag ?? "a flag"}: missing value`;
+    default:
+      return message;
+  }
+}
+
 /** Parses `--flag value` and `--flag=value` arguments; throws UsageError on anything wrong. */
 export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
-  const values = new Map<Flag, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument "${arg}"`);
-    const flag = match[1] as Flag;
-    if (!FLAGS.includes(flag)) throw new UsageError(`unknown flag --${match[1]}`);
-    let value = match[2];
-    if (SWITCHES.includes(flag)) {
-      if (value !== undefined) throw new UsageError(`--${flag}: takes no value`);
-      value = "true";
-    } else if (value === undefined) {
-      value = args[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${flag}: missing value`);
-      i++;
-    }
-    if (values.has(flag)) throw new UsageError(`--${flag}: given twice`);
-    values.set(flag, value);
-  }
+  const values = readFlags(args);
 
   const jaegerUrlText = values.get("jaeger-url");
   if (jaegerUrlText === undefined)

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -34,10 +35,10 @@ describe("exitWhenFlushed", () => {
     const exited = exitWhenFlushed(0, "order-tracing", { stdout, stderr }, ((code: number) => {
       exitCode = code;
     }) as (code: number) => never);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(20);
     expect(exitCode).toBeUndefined();
     stdout.drain();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     expect(exitCode).toBeUndefined();
     stderr.drain();
     await exited;
@@ -54,7 +55,7 @@ describe("exitWhenFlushed", () => {
       exitCode = code;
     }) as (code: number) => never);
     stdout.drain(epipe());
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     stderr.drain();
     await exited;
     expect(exitCode).toBe(1);
@@ -71,7 +72,7 @@ describe("exitWhenFlushed", () => {
       exitCode = code;
     }) as (code: number) => never);
     stdout.drain(epipe());
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     stderr.drain();
     await exited;
     expect(exitCode).toBe(2);
@@ -90,7 +91,7 @@ describe("exitWhenFlushed", () => {
     const exited = exitWhenFlushed(0, "order-tracing", { stdout, stderr }, ((code: number) => {
       exitCode = code;
     }) as (code: number) => never);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await delay(0);
     stderr.drain();
     await exited;
     expect(exitCode).toBe(1);
@@ -115,7 +116,7 @@ describe("a process that prints through output.ts", () => {
     const child = printer(1_000_000);
     child.stdout.pause();
     // The process cannot have exited before its 1 MB passed the 64 KiB pipe: read only after a while.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await delay(1_500);
     let received = 0;
     child.stdout.on("data", (chunk: Buffer) => (received += chunk.length));
     child.stdout.resume();

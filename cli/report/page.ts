@@ -1,6 +1,6 @@
 import { formatDuration } from "./duration";
 import { HOLD_REASON_TEXT, type ReportJson } from "./format";
-import { lifecycleRank, TERMINAL_STATUSES } from "./order-contract";
+import { lifecycleRank, TERMINAL } from "./order-contract";
 
 /**
  * The report as one self-contained HTML page (`--format html`, and the page `--serve` shows at
@@ -160,7 +160,7 @@ export function renderReportPage(report: ReportJson, options: ReportPageOptions 
   const maxCurrent = Math.max(...funnel.map((r) => r.current), 1);
   const funnelRows = funnel
     .map((row) => {
-      const terminal = TERMINAL_STATUSES.has(row.status);
+      const terminal = TERMINAL.has(row.status);
       const moving = row.current - row.stuckCount;
       return (
         `<tr data-status="${escapeHtml(row.status)}" data-current="${row.current}" data-stuck="${row.stuckCount}" data-entered="${row.entered}">` +

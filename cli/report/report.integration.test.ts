@@ -86,7 +86,7 @@ describe("order-tracing report against Jaeger v2", () => {
     const badUrl = await run(process.execPath, [BIN, "report", "--jaeger-url", "127.0.0.1:16686"], { cwd: REPO });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain(
-      '--jaeger-url: expected an http(s) URL like http://localhost:16686, got "127.0.0.1:16686"',
+      '--jaeger-url: expected an http(s) URL such as http://localhost:16686, got "127.0.0.1:16686"',
     );
   });
 
@@ -271,7 +271,14 @@ describe("order-tracing report against Jaeger v2", () => {
       expect(tsc.stdout + tsc.stderr).toBe("");
       const fromImage = await run(
         process.execPath,
-        [path.join(out, "standalone.js"), "report", "--jaeger-url", jaeger.queryUrl, "--format", "json"],
+        [
+          path.join(out, "cli", "report", "standalone.js"),
+          "report",
+          "--jaeger-url",
+          jaeger.queryUrl,
+          "--format",
+          "json",
+        ],
         { cwd: out },
       );
       expect(fromImage.code).toBe(0);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -11,7 +12,8 @@ import type { ReportJson } from "./format";
 import { fetchWindow } from "./jaeger-client";
 import { parseDuration } from "./duration";
 import { buildReport } from "./lifecycle";
-import { ORDER_LIFECYCLE, TERMINAL_STATUSES } from "./order-contract";
+import { HAPPY_PATH } from "../../contract/trace";
+import { TERMINAL } from "./order-contract";
 import { statusOwnersArg } from "./options";
 import { readDevStack } from "../local/pipeline";
 import { freePort, LOOPBACK, startProcess, waitForHttp } from "../../sandbox/process";
@@ -122,7 +124,7 @@ describe.each(MES_VARIANTS)("order-tracing report on the sandbox's four scenario
       const failuresIn = stuck.get(orderOf("mes-logic-error"))?.error && stuck.get(orderOf("s3-model-deleted"))?.error;
       if ((expectedStuck.every((id) => stuck.has(id)) && failuresIn && delivered >= happyOrders) || now > deadline)
         break;
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await delay(5_000);
     }
   }, 900_000);
 
@@ -257,7 +259,7 @@ describe.each(MES_VARIANTS)("order-tracing report on the sandbox's four scenario
       expect(statuses.SENT_TO_MES.stuckCount).toBe(2);
       expect(statuses.ACCEPTED.stuckCount).toBe(2);
       // The happy orders went the whole way: every status before DELIVERED has a time.
-      for (const status of ORDER_LIFECYCLE.filter((status) => !TERMINAL_STATUSES.has(status))) {
+      for (const status of HAPPY_PATH.filter((status) => !TERMINAL.has(status))) {
         expect(statuses[status]?.p50Ms, status).toBeTypeOf("number");
       }
       // Worst first: the two statuses with stuck orders lead.

@@ -1,4 +1,4 @@
-import { ORDER_ATTRIBUTES } from "./order-contract";
+import { ORDER_ATTRIBUTES } from "../../contract/trace";
 
 /** OpenTelemetry span kinds, as both Jaeger APIs can say them. */
 export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer";

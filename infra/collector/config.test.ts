@@ -1,3 +1,4 @@
+import { HEALTH_CHECK_PATHS } from "../../contract/trace";
 import * as yaml from "js-yaml";
 import { PATH_MAY_NEED_REDACTION, PATH_SEGMENT_REPLACEMENTS } from "../../instrumentation/src/url-path";
 import { describe, expect, it } from "vitest";
@@ -175,7 +176,8 @@ describe("buildCollectorConfig (single layout)", () => {
     const filter = config.processors["filter/health-checks"] as { trace_conditions: string[] };
     const urlPath = filter.trace_conditions.find((c) => c.includes('"url.path"')) ?? "";
     const pattern = new RegExp(JSON.parse(/, ("[^"]+")\)$/.exec(urlPath)?.[1] ?? '""') as string);
-    for (const path of ["/healthz", "/readyz", "/livez", "/health", "/metrics", "/healthz/"]) {
+    // Every path the SDK drops (contract/trace.ts), so the two layers agree.
+    for (const path of [...HEALTH_CHECK_PATHS, "/healthz/"]) {
       expect(pattern.test(path), path).toBe(true);
     }
     for (const path of ["/orders", "/orders/healthz", "/healthzz"]) expect(pattern.test(path), path).toBe(false);

@@ -6,13 +6,13 @@
  */
 import * as yaml from "js-yaml";
 import { PATH_MAY_NEED_REDACTION, PATH_SEGMENT_REPLACEMENTS } from "../../instrumentation/src/url-path";
-import { DEFAULT_RULES, ORDER_ID_KEY } from "../../instrumentation/src/rules";
+import { DEFAULT_RULES } from "../../instrumentation/src/rules";
+import { HEALTH_CHECK_PATHS, ORDER_ID_KEY, STATUS_CHANGE_SPAN } from "../../contract/trace";
 import {
   ALLOWED_ATTRIBUTE_KEYS,
   ALLOWED_VALUE_PATTERNS,
   BLOCKED_VALUE_PATTERNS,
   CLEAN_VALUE_SHAPES,
-  HEALTH_CHECK_PATHS,
   ORDER_ID_IN_PATH,
   PATH_ATTRIBUTE_KEYS,
   PROBE_USER_AGENT_PATTERN,
@@ -442,9 +442,6 @@ export const SAMPLING_POLICIES = {
   statusChanges: "keep-order-status-changes",
   share: "keep-share-of-the-rest",
 } as const;
-
-/** The span name of an order's status change (DESIGN.md "Trace content"). */
-export const STATUS_CHANGE_SPAN = "order.status_change";
 
 /**
  * Traces per second one tail sampler decides at most: `numTraces` wait at once, each for

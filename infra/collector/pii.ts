@@ -9,7 +9,14 @@
  * flag.
  */
 
-import { SECRET_ASSIGNMENT_SOURCE } from "../../instrumentation/src/scrub";
+import {
+  AWS_ATTRIBUTE_KEYS,
+  HTTP_ATTRIBUTE_KEYS,
+  LEGACY_HTTP_ATTRIBUTE_KEYS,
+  MESSAGING_ATTRIBUTE_KEYS,
+  ORDER_ATTRIBUTE_KEYS,
+  SECRET_ASSIGNMENT_SOURCE,
+} from "../../contract/trace";
 
 /**
  * Attribute keys that survive the redaction processor, on resources, spans and span events alike
@@ -50,67 +57,23 @@ export const ALLOWED_ATTRIBUTE_KEYS = [
   "k8s.container.name",
   "k8s.deployment.name",
   "k8s.replicaset.name",
-  // HTTP, current semantic conventions.
-  "http.request.method",
-  "http.request.method_original",
-  "http.response.status_code",
-  "http.route",
-  "url.full",
-  "url.path",
-  "url.scheme",
-  "server.address",
-  "server.port",
-  "network.protocol.name",
-  "network.protocol.version",
-  "network.transport",
-  "network.type",
+  // HTTP and network, current semantic conventions (kept by the SDK too).
+  ...HTTP_ATTRIBUTE_KEYS,
   "network.peer.port",
-  // HTTP, older conventions still emitted by some instrumentations.
-  "http.method",
-  "http.url",
-  "http.target",
-  "http.host",
-  "http.scheme",
-  "http.status_code",
-  "http.status_text",
-  "http.flavor",
-  "net.host.name",
-  "net.host.port",
-  "net.peer.name",
-  "net.peer.port",
-  "net.transport",
+  // HTTP and network, older conventions still emitted by some instrumentations.
+  ...LEGACY_HTTP_ATTRIBUTE_KEYS,
   // Web framework.
   "express.name",
   "express.type",
-  // Messaging (amqplib, both conventions). messaging.url keeps host and vhost; credentials are masked.
-  "messaging.system",
-  "messaging.operation",
-  "messaging.operation.name",
-  "messaging.operation.type",
-  "messaging.destination",
-  "messaging.destination.name",
-  "messaging.destination_kind",
-  "messaging.protocol",
-  "messaging.protocol_version",
-  "messaging.url",
-  "messaging.message.id",
-  "messaging.message_id",
-  "messaging.message.conversation_id",
-  "messaging.conversation_id",
-  "messaging.rabbitmq.routing_key",
-  "messaging.rabbitmq.destination.routing_key",
-  // AWS SDK (S3). Not aws.s3.key: the object name is the customer's upload file name.
+  // Messaging (amqplib, both conventions).
+  ...MESSAGING_ATTRIBUTE_KEYS,
+  // AWS SDK (S3), after the RPC keys its spans carry.
   "rpc.system",
   "rpc.service",
   "rpc.method",
-  "aws.region",
-  "aws.request.id",
-  "aws.s3.bucket",
+  ...AWS_ATTRIBUTE_KEYS,
   // The order contract (DESIGN.md "Trace content").
-  "order.id",
-  "order.status",
-  "order.previous_status",
-  "order.status_changed_at",
+  ...ORDER_ATTRIBUTE_KEYS,
   // Errors: the kind of failure, not its message (messages quote input).
   "error",
   "error.type",
@@ -235,9 +198,6 @@ export const QUERY_ATTRIBUTE_KEYS = ["url.query", "url.fragment"] as const;
  * CPU for nothing the allow-list does not already do.)
  */
 export const BODY_KEY_PATTERN = "(?i)(^|[._])(body|payload)([._]|$)";
-
-/** Request paths of health, readiness and metrics endpoints: their spans are dropped. */
-export const HEALTH_CHECK_PATHS = ["/healthz", "/readyz", "/livez", "/health", "/ready", "/live", "/metrics"] as const;
 
 /** User agents of probes: the kubelet's (`kube-probe/1.31`) and load balancers' health checkers. */
 export const PROBE_USER_AGENT_PATTERN = "^(kube-probe|ELB-HealthChecker|GoogleHC)/";

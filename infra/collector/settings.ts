@@ -3,7 +3,7 @@
  * and the same pipeline at a loopback location for the local sandbox and the tests.
  */
 import type { CollectorConfig } from "../config/collector";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import { PARTS, PORTS, serviceHost, type Part } from "../topology";
 import {
   memoryLimiterFor,

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
-import { buildCollectorConfig, goMemoryLimit, renderCollectorConfig } from "../collector/config";
-import { collectorTiers, QUEUE_DIRECTORY, type CollectorTierPlan } from "../collector/settings";
+import { buildCollectorConfig, renderCollectorConfig } from "../collector/config";
+import { buildCollectorDeploymentSpec, COLLECTOR_CONFIG_FILE } from "../collector/deployment";
+import { collectorTiers, type CollectorTierPlan } from "../collector/settings";
 import type { CollectorConfig } from "../config/collector";
 import { commonLabels } from "../labels";
 import { PARTS, PORTS, selectorLabels, serviceHost } from "../topology";
@@ -14,11 +14,6 @@ export interface CollectorGatewayArgs {
 }
 
 const COMPONENT = "collector";
-/** The non-root user of our collector image (images/definitions.ts). */
-export const COLLECTOR_UID = 65532;
-/** Where the generated config is mounted. */
-const CONFIG_DIR = "/conf";
-const CONFIG_FILE = "config.yaml";
 
 /**
  * The OpenTelemetry Collector gateway every instrumented service sends OTLP to: it drops probe
@@ -136,99 +131,28 @@ export class CollectorGateway extends pulumi.ComponentResource {
     const child = { parent: this };
     const configText = renderCollectorConfig(buildCollectorConfig(tier.settings));
 
-    const configMap = new k8s.core.v1.ConfigMap(tier.part, { metadata, data: { [CONFIG_FILE]: configText } }, child);
+    const configMap = new k8s.core.v1.ConfigMap(
+      tier.part,
+      { metadata, data: { [COLLECTOR_CONFIG_FILE]: configText } },
+      child,
+    );
     const account =
       reader ?? new k8s.core.v1.ServiceAccount(tier.part, { metadata, automountServiceAccountToken: false }, child);
-
-    const queueDirectory = tier.settings.location.queueDirectory;
-    const volumes: k8s.types.input.core.v1.Volume[] = [
-      { name: "config", configMap: { name: configMap.metadata.name } },
-    ];
-    const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }];
-    if (queueDirectory !== undefined) {
-      // Survives container restarts (an OOM kill, a crash), which is when a queue matters most.
-      volumes.push({ name: "queue", emptyDir: { sizeLimit: collector.queue.diskSize } });
-      mounts.push({ name: "queue", mountPath: QUEUE_DIRECTORY });
-    }
 
     new k8s.apps.v1.Deployment(
       tier.part,
       {
         metadata,
-        spec: {
-          replicas: tier.replicas,
-          selector: { matchLabels: pods },
-          // Never fewer ready pods than asked for while rolling: apps keep a receiver.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: {
-              labels,
-              annotations: {
-                // A config change rolls the pods: the collector reads its config only at start.
-                "checksum/config": createHash("sha256").update(configText).digest("hex"),
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": String(PORTS.collectorMetrics),
-              },
-            },
-            spec: {
-              serviceAccountName: account.metadata.name,
-              automountServiceAccountToken: reader !== undefined,
-              // Pending traces get their sampling decision and queued spans are flushed on SIGTERM.
-              terminationGracePeriodSeconds: collector.sampling.decisionWaitSeconds + 30,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: COLLECTOR_UID,
-                runAsGroup: COLLECTOR_UID,
-                fsGroup: COLLECTOR_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              affinity: {
-                // Replicas on different nodes, so one node's loss takes only part of the gateway.
-                podAntiAffinity: {
-                  preferredDuringSchedulingIgnoredDuringExecution: [
-                    {
-                      weight: 100,
-                      podAffinityTerm: { labelSelector: { matchLabels: pods }, topologyKey: "kubernetes.io/hostname" },
-                    },
-                  ],
-                },
-              },
-              containers: [
-                {
-                  name: "otelcol",
-                  image: collector.image,
-                  args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
-                  env: [
-                    // The Go runtime's soft limit at the memory limiter's: it collects harder before
-                    // the limiter refuses data and long before the kernel kills the container.
-                    { name: "GOMEMLIMIT", value: goMemoryLimit(tier.settings.memoryLimiter) },
-                  ],
-                  ports: [
-                    { name: "otlp-grpc", containerPort: PORTS.otlpGrpc, protocol: "TCP" },
-                    { name: "otlp-http", containerPort: PORTS.otlpHttp, protocol: "TCP" },
-                    { name: "health", containerPort: PORTS.collectorHealth, protocol: "TCP" },
-                    { name: "metrics", containerPort: PORTS.collectorMetrics, protocol: "TCP" },
-                  ],
-                  readinessProbe: { httpGet: { path: "/", port: "health" }, periodSeconds: 5 },
-                  livenessProbe: {
-                    httpGet: { path: "/", port: "health" },
-                    initialDelaySeconds: 10,
-                    periodSeconds: 15,
-                    failureThreshold: 4,
-                  },
-                  resources: collector.resources,
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: mounts,
-                },
-              ],
-              volumes,
-            },
-          },
-        },
+        spec: buildCollectorDeploymentSpec({
+          tier,
+          collector,
+          pods,
+          labels,
+          configText,
+          configMapName: configMap.metadata.name,
+          serviceAccountName: account.metadata.name,
+          readsKubernetes: reader !== undefined,
+        }),
       },
       child,
     );

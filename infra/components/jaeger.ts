@@ -1,18 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { goMemoryLimit, memoryLimiterFor } from "../collector/config";
 import type { JaegerConfig } from "../config/jaeger";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import { buildJaegerConfig, buildJaegerUiConfig, renderJaegerConfig } from "../jaeger/config";
-import {
-  CA_SECRET_KEY,
-  CLUSTER_JAEGER_PORTS,
-  clusterJaegerSettings,
-  JAEGER_FILES,
-  STORAGE_SECRET_KEYS,
-  type StorageConnection,
-} from "../jaeger/settings";
+import { buildJaegerDeploymentSpec, jaegerVolumes } from "../jaeger/deployment";
+import { clusterJaegerSettings, type StorageConnection } from "../jaeger/settings";
 import { commonLabels } from "../labels";
 import { toolVersion } from "../tool-versions";
 import { PARTS, PORTS, selectorLabels, serviceHost } from "../topology";
@@ -27,9 +20,6 @@ export interface JaegerArgs {
 }
 
 const COMPONENT = "jaeger";
-/** The non-root user of the jaegertracing/jaeger image. */
-export const JAEGER_UID = 10001;
-
 /** The Jaeger v2 image of the release pinned in tools/versions.env. */
 export function defaultJaegerImage(): string {
   return `jaegertracing/jaeger:${toolVersion("JAEGER_V2_VERSION")}`;
@@ -84,104 +74,22 @@ export class Jaeger extends pulumi.ComponentResource {
       child,
     );
 
-    const volumes: pulumi.Input<k8s.types.input.core.v1.Volume>[] = [
-      { name: "config", configMap: { name: configMap.metadata.name } },
-    ];
-    const mounts: pulumi.Input<k8s.types.input.core.v1.VolumeMount>[] = [
-      { name: "config", mountPath: JAEGER_FILES.configDir, readOnly: true },
-    ];
-    const storageVolumes = pulumi.output(args.storage).apply((storage) => {
-      const extra: { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } = {
-        volumes: [],
-        mounts: [],
-      };
-      if (storage.basicAuth) {
-        extra.volumes.push({
-          name: "storage-auth",
-          secret: {
-            secretName: storage.basicAuth.secretName,
-            items: [{ key: STORAGE_SECRET_KEYS.password, path: "password" }],
-          },
-        });
-        extra.mounts.push({ name: "storage-auth", mountPath: JAEGER_FILES.passwordDir, readOnly: true });
-      }
-      if (storage.caSecretName) {
-        extra.volumes.push({
-          name: "storage-ca",
-          secret: { secretName: storage.caSecretName, items: [{ key: CA_SECRET_KEY, path: CA_SECRET_KEY }] },
-        });
-        extra.mounts.push({ name: "storage-ca", mountPath: JAEGER_FILES.caDir, readOnly: true });
-      }
-      return extra;
-    });
-
+    // Only the storage's volumes wait for its connection (a domain's URL is known after it exists).
+    const volumes = pulumi.output(args.storage).apply((storage) => jaegerVolumes(configMap.metadata.name, storage));
     new k8s.apps.v1.Deployment(
       name,
       {
         metadata,
-        spec: {
-          replicas: jaeger.replicas,
-          selector: { matchLabels: pods },
-          template: {
-            metadata: {
-              labels,
-              // A config change rolls the pods (Jaeger reads its config only at start).
-              annotations: { "checksum/config": configText.apply((text) => sha256(text + uiConfig)) },
-            },
-            spec: {
-              serviceAccountName: serviceAccount.metadata.name,
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: JAEGER_UID,
-                runAsGroup: JAEGER_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "jaeger",
-                  image: jaeger.image ?? defaultJaegerImage(),
-                  args: ["--config", JAEGER_FILES.config],
-                  env: [
-                    // The Go runtime collects harder before the memory limiter and the OOM killer act.
-                    { name: "GOMEMLIMIT", value: goMemoryLimit(memoryLimiterFor(memoryLimitBytes)) },
-                  ],
-                  ports: [
-                    { name: "otlp-grpc", containerPort: CLUSTER_JAEGER_PORTS.otlpGrpc, protocol: "TCP" },
-                    { name: "otlp-http", containerPort: CLUSTER_JAEGER_PORTS.otlpHttp, protocol: "TCP" },
-                    { name: "query-http", containerPort: CLUSTER_JAEGER_PORTS.queryHttp, protocol: "TCP" },
-                    { name: "query-grpc", containerPort: CLUSTER_JAEGER_PORTS.queryGrpc, protocol: "TCP" },
-                    { name: "health", containerPort: CLUSTER_JAEGER_PORTS.health, protocol: "TCP" },
-                    { name: "metrics", containerPort: PORTS.jaegerMetrics, protocol: "TCP" },
-                  ],
-                  // Ready when every component (storage included) reports OK; alive while it listens,
-                  // so a storage outage makes pods unready without restarting them in a loop.
-                  readinessProbe: { httpGet: { path: "/status", port: "health" }, periodSeconds: 10 },
-                  livenessProbe: {
-                    tcpSocket: { port: "query-http" },
-                    initialDelaySeconds: 10,
-                    periodSeconds: 20,
-                    failureThreshold: 6,
-                  },
-                  resources: jaeger.resources,
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: storageVolumes.apply((extra) => [
-                    ...(mounts as k8s.types.input.core.v1.VolumeMount[]),
-                    ...extra.mounts,
-                  ]),
-                },
-              ],
-              volumes: storageVolumes.apply((extra) => [
-                ...(volumes as k8s.types.input.core.v1.Volume[]),
-                ...extra.volumes,
-              ]),
-            },
-          },
-        },
+        spec: buildJaegerDeploymentSpec({
+          jaeger,
+          pods,
+          labels,
+          memoryLimitBytes,
+          serviceAccountName: serviceAccount.metadata.name,
+          configChecksum: configText.apply((text) => sha256(text + uiConfig)),
+          volumes: volumes.apply((v) => v.volumes),
+          volumeMounts: volumes.apply((v) => v.mounts),
+        }),
       },
       child,
     );

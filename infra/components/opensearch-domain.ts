@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import type { OpenSearchAwsStorage } from "../config/storage";
 
 export interface OpenSearchDomainArgs {

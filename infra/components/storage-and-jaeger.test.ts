@@ -1,7 +1,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../config";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/validators";
 import { STORAGE_PASSWORD_KEY } from "../config/storage";
 import { recordResources, valueOf, type MockedResource } from "../testing/mocks";
 import { settled } from "../testing/settle";
@@ -101,8 +101,11 @@ describe("TraceStorage: in-cluster Elasticsearch", () => {
     const pod = one(declared, "kubernetes:apps/v1:StatefulSet").spec.template.spec;
     expect(pod.initContainers[0]).toMatchObject({ name: "raise-max-map-count", securityContext: { privileged: true } });
     expect(pod.initContainers[0].command.join(" ")).toContain("vm.max_map_count=262144");
-    expect(pod.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
-    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    // Non-root for the pod; only the privileged init container overrides it, as root.
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+    expect(pod.initContainers[0].securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false });
+    expect(pod.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false });
+    expect(pod.containers[0].securityContext.runAsNonRoot).toBeUndefined();
   });
 
   it("serves HTTP on a ClusterIP Service and discovery on a headless one; a PDB keeps two of three nodes up", async () => {

@@ -1,12 +1,13 @@
+import { urlPort } from "../config/validators";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config/guards";
 import type { StorageConfig } from "../config/storage";
-import { CA_SECRET_KEY, JAEGER_FILES, STORAGE_SECRET_KEYS, type StorageConnection } from "../jaeger/settings";
+import { JAEGER_FILES, STORAGE_SECRET_KEYS, type StorageConnection } from "../jaeger/settings";
 import { commonLabels } from "../labels";
-import type { StorageReach } from "../network/pipeline-policies";
-import { indexCleanerArgs, indexCleanerEnv } from "../storage/index-cleaner";
 import { toolVersion } from "../tool-versions";
+import type { StorageReach } from "../network/pipeline-policies";
+import { buildIndexCleanerCronJobSpec, indexCleanerArgs, indexCleanerEnv } from "../storage/index-cleaner";
 import { PARTS, selectorLabels } from "../topology";
 import { ElasticsearchCluster, elasticsearchMajorVersion } from "./elasticsearch";
 import { OpenSearchDomain } from "./opensearch-domain";
@@ -21,9 +22,6 @@ export interface TraceStorageArgs {
 const COMPONENT = "storage";
 /** The Secret with the storage password, read by Jaeger (as a file) and the cleaner (as env). */
 const CREDENTIALS_SECRET = "trace-storage-credentials";
-/** The non-root user of the jaegertracing/jaeger-es-index-cleaner image. */
-export const CLEANER_UID = 10001;
-
 /** The jaeger-es-index-cleaner image of the Jaeger release pinned in tools/versions.env (v1 number). */
 export function indexCleanerImage(): string {
   return `jaegertracing/jaeger-es-index-cleaner:${toolVersion("JAEGER_VERSION")}`;
@@ -37,9 +35,7 @@ export function storageReach(storage: StorageConfig, network: NetworkConfig): St
     case "opensearch-aws":
       return { kind: "cidrs", cidrs: network.storageCidrs, port: 443 };
     case "external": {
-      const url = new URL(storage.backend.url);
-      const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-      return { kind: "cidrs", cidrs: network.storageCidrs, port };
+      return { kind: "cidrs", cidrs: network.storageCidrs, port: urlPort(storage.backend.url) };
     }
   }
 }
@@ -124,75 +120,24 @@ export class TraceStorage extends pulumi.ComponentResource {
       `${name}-index-cleaner`,
       {
         metadata: { name: PARTS.indexCleaner, namespace, labels: { ...labels, ...cleanerPods } },
-        spec: {
+        spec: buildIndexCleanerCronJobSpec({
           schedule: storage.retention.schedule,
-          timeZone: "Etc/UTC",
-          // A run that overlaps the next one would race it deleting the same indices.
-          concurrencyPolicy: "Forbid",
-          startingDeadlineSeconds: 3600,
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            metadata: { labels: { ...labels, ...cleanerPods } },
-            spec: {
-              backoffLimit: 3,
-              activeDeadlineSeconds: 1800,
-              ttlSecondsAfterFinished: 86400 * 3,
-              template: {
-                metadata: { labels: { ...labels, ...cleanerPods } },
-                spec: {
-                  restartPolicy: "OnFailure",
-                  automountServiceAccountToken: false,
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: CLEANER_UID,
-                    runAsGroup: CLEANER_UID,
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
-                  containers: [
-                    {
-                      name: "index-cleaner",
-                      image: indexCleanerImage(),
-                      args: url.apply((u) =>
-                        indexCleanerArgs({
-                          retentionDays: storage.retention.days,
-                          url: u,
-                          indexPrefix: storage.index.prefix,
-                          caFile: caSecretName ? JAEGER_FILES.ca : undefined,
-                        }),
-                      ),
-                      env: indexCleanerEnv({
-                        basicAuth: username
-                          ? {
-                              username,
-                              passwordSecret: { name: CREDENTIALS_SECRET, key: STORAGE_SECRET_KEYS.password },
-                            }
-                          : undefined,
-                      }),
-                      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                      securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        capabilities: { drop: ["ALL"] },
-                      },
-                      volumeMounts: caSecretName
-                        ? [{ name: "storage-ca", mountPath: JAEGER_FILES.caDir, readOnly: true }]
-                        : [],
-                    },
-                  ],
-                  volumes: caSecretName
-                    ? [
-                        {
-                          name: "storage-ca",
-                          secret: { secretName: caSecretName, items: [{ key: CA_SECRET_KEY, path: CA_SECRET_KEY }] },
-                        },
-                      ]
-                    : [],
-                },
-              },
-            },
-          },
-        },
+          labels: { ...labels, ...cleanerPods },
+          args: url.apply((u) =>
+            indexCleanerArgs({
+              retentionDays: storage.retention.days,
+              url: u,
+              indexPrefix: storage.index.prefix,
+              caFile: caSecretName ? JAEGER_FILES.ca : undefined,
+            }),
+          ),
+          env: indexCleanerEnv({
+            basicAuth: username
+              ? { username, passwordSecret: { name: CREDENTIALS_SECRET, key: STORAGE_SECRET_KEYS.password } }
+              : undefined,
+          }),
+          caSecretName,
+        }),
       },
       { ...child, dependsOn: credentialsSecret ? [credentialsSecret] : [] },
     );

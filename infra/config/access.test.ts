@@ -105,7 +105,7 @@ describe("order-tracing:access", () => {
     expect(problems).toEqual([
       "order-tracing:access.vpnCidr: unknown key; known keys are host, officeCidrs, vpnCidrs, ingress, tls, oidc, proxyReplicas (is it a typo?)",
       'order-tracing:access.host: expected a host name such as jaeger.internal.example.com (no scheme, port or path), got "https://jaeger.internal"',
-      'order-tracing:access.oidc.issuerUrl: the issuer must be served over https, got "http://sso.order-tracing.internal/realms/staff"',
+      'order-tracing:access.oidc.issuerUrl: expected an https:// URL such as https://login.example.com/realms/staff, got "http://sso.order-tracing.internal/realms/staff"',
       "order-tracing:access.tls.certificateArn: applies to controller alb only; nginx takes secretName and/or clusterIssuer/issuer",
       "order-tracing:access.tls: missing: set secretName (an existing kubernetes.io/tls Secret) or a cert-manager clusterIssuer/issuer",
     ]);

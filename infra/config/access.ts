@@ -1,5 +1,6 @@
 import { cidrBlock, privateCidr } from "./cidr";
 import type { ConfigReader } from "./read";
+import { dnsLabel, dnsName, dnsSubdomain, urlCheck } from "./validators";
 import { checkedStringList, hasErrorsUnder, refuseUnknownFields } from "./sections";
 import type { ConfigKeyDoc } from "./reference";
 
@@ -85,7 +86,7 @@ export function readAccessConfig(read: ConfigReader): AccessConfig | undefined {
   const className = read.string("access.ingress.className", DEFAULT_CLASS[controller], dnsSubdomain);
 
   const oidc: AccessConfig["oidc"] = {
-    issuerUrl: required(read, "access.oidc.issuerUrl", httpsUrl),
+    issuerUrl: required(read, "access.oidc.issuerUrl", issuerUrl),
     clientId: required(read, "access.oidc.clientId", token),
     groupsClaim: read.string("access.oidc.groupsClaim", "groups", token),
     allowedGroups: checkedStringList(read, "access.oidc.allowedGroups", nonEmpty, ["support"]),
@@ -187,36 +188,8 @@ function required(read: ConfigReader, key: string, check: (v: string) => string 
   return value ?? "";
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function dnsLabel(v: string): string | undefined {
-  return DNS_LABEL.test(v) ? undefined : `expected a DNS-1123 label (lower-case letters, digits and '-'), got "${v}"`;
-}
-
-function dnsSubdomain(v: string): string | undefined {
-  return v.length <= 253 && v.split(".").every((l) => DNS_LABEL.test(l))
-    ? undefined
-    : `expected a DNS-1123 name (lower-case labels separated by '.'), got "${v}"`;
-}
-
-/** A fully qualified host name: at least two labels, no wildcard, no scheme or port. */
-function dnsName(v: string): string | undefined {
-  return v.includes(".") && !dnsSubdomain(v)
-    ? undefined
-    : `expected a host name such as jaeger.internal.example.com (no scheme, port or path), got "${v}"`;
-}
-
-function httpsUrl(v: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    return `expected an https URL such as https://login.example.com/realms/staff, got "${v}"`;
-  }
-  if (url.protocol !== "https:") return `the issuer must be served over https, got "${v}"`;
-  if (url.search || url.hash) return `the issuer URL takes no query or fragment, got "${v}"`;
-  return undefined;
-}
+/** The OIDC issuer: https only, a base URL the discovery path is added to. */
+const issuerUrl = urlCheck({ example: "https://login.example.com/realms/staff", httpsOnly: true, base: true });
 
 function token(v: string): string | undefined {
   return /^\S+$/.test(v) ? undefined : `expected a value without spaces, got "${v}"`;

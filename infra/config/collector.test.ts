@@ -78,7 +78,7 @@ describe("readCollectorConfig", () => {
       "order-tracing:collector.sampling.everyNth: unknown key; known keys are latencyThresholdMs, keepPercent, decisionWaitSeconds, numTraces (is it a typo?)",
       'order-tracing:collector.layout: expected one of "single", "two-tier", got "three-tier"',
       "order-tracing:collector.replicas: expected an integer from 1 to 50, got 0",
-      'order-tracing:collector.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "Ghcr.io/Bad Image"',
+      'order-tracing:collector.image: expected an image reference with a tag or digest such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "Ghcr.io/Bad Image"',
       'order-tracing:collector.resources.requests.memory: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "512MB"',
       "order-tracing:collector.resources.limits.cpu: must be at least the request (2), got 1",
       "order-tracing:collector.resources.limits.memory: must be at least 256Mi: the memory limiter refuses data at 80% of it and tail sampling holds traces in memory; got 128Mi",

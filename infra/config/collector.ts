@@ -1,5 +1,5 @@
 import { toolVersion } from "../tool-versions";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./validators";
 import { imageReference, missingOwnImage } from "./images";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";

@@ -1,5 +1,5 @@
 import { cidrBlock } from "./cidr";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { cpuQuantity, memoryQuantity, parseQuantity } from "./validators";
 import type { ConfigReader } from "./read";
 import { checkedStringList, refuseUnknownFields } from "./sections";
 import type { ConfigKeyDoc } from "./reference";

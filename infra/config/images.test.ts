@@ -1,20 +1,14 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { COLLECTOR_IMAGE, INSTRUMENTATION_IMAGE } from "../../images/definitions";
-import { CONFIG_NAMESPACE, parseStackConfig } from "./index";
+import { parseStackConfig } from "./index";
+import { readStackFile } from "./stack-file";
 import { PUBLISH_IMAGES_COMMAND } from "./images";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
 function stackFile(stack: string): Record<string, unknown> {
-  const document = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(document.config).map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value]),
-  );
+  return readStackFile(REPO, stack).raw;
 }
 
 describe("our images in the stack files", () => {

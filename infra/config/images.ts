@@ -1,3 +1,5 @@
+import { imageReferenceCheck } from "./validators";
+
 /**
  * Our own images (images/definitions.ts) have no default reference: nothing publishes a fixed name,
  * so each stack records the references `npm run images -- --push` printed for it (docs/images.md).
@@ -11,10 +13,7 @@ export function missingOwnImage(what: string): string {
   return `missing: ${what}; publish our images and record their references with \`${PUBLISH_IMAGES_COMMAND}\` (docs/images.md)`;
 }
 
-/** An image reference `[registry/]repository[:tag][@digest]`, without spaces or a scheme. */
-export function imageReference(v: string): string | undefined {
-  return /^[a-z0-9][a-z0-9._\-/:]*[a-z0-9](:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(v) &&
-    !v.includes("://")
-    ? undefined
-    : `expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what \`npm run images -- --push\` prints), got "${v}"`;
-}
+/** One of our images' reference, as `npm run images -- --push` prints it (validators.ts grammar). */
+export const imageReference = imageReferenceCheck(
+  "registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints)",
+);

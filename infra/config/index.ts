@@ -11,7 +11,7 @@ import {
   type QuotaConfig,
 } from "./guards";
 import { JAEGER_KEYS, readJaegerConfig, type JaegerConfig } from "./jaeger";
-import { dnsLabel } from "./names";
+import { dnsLabel } from "./validators";
 import { ConfigReader } from "./read";
 import { readStorageConfig, STORAGE_KEYS, type StorageConfig } from "./storage";
 import { readReportConfig, readStatusOwners, REPORT_KEYS, type ReportConfig } from "./report";
@@ -20,7 +20,7 @@ import { MONITORING_KEYS, readMonitoringConfig, type MonitoringConfig } from "./
 
 export { CONFIG_NAMESPACE, ConfigError, StackConfigErrors } from "./errors";
 export { rawConfigOf, secretKeysOf } from "./read";
-export { dnsLabel } from "./names";
+export { dnsLabel } from "./validators";
 
 /** Where the Kubernetes objects go: rendered to a folder, or applied to a cluster. */
 export type KubernetesTarget =

@@ -140,7 +140,7 @@ describe("readInstrumentationConfig", () => {
     ).toEqual([
       "order-tracing:instrumentation.service: unknown key; known keys are nodejs, java, python, dotnet, resources, forceConflicts, services (is it a typo?)",
       "order-tracing:instrumentation.java.volumeSizeLimt: unknown key; known keys are image, volumeSizeLimit (is it a typo?)",
-      'order-tracing:instrumentation.java.image: expected an image reference such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://ghcr.io/agent:1"',
+      'order-tracing:instrumentation.java.image: expected an image reference with a tag or digest such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "https://ghcr.io/agent:1"',
       'order-tracing:instrumentation.python.volumeSizeLimit: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "lots"',
       "order-tracing:instrumentation.resources.requests.cpu: must not exceed limits.cpu (100m), got 2",
       "order-tracing:instrumentation.resources.requests.memory: must not exceed limits.memory (32Mi), got 256Mi",

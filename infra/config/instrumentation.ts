@@ -8,8 +8,7 @@ import {
   type Language,
   type NodeModuleFormat,
 } from "../injection/languages";
-import { dnsLabel } from "./names";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { cpuQuantity, dnsLabel, memoryQuantity, parseQuantity } from "./validators";
 import { imageReference, missingOwnImage } from "./images";
 import { ConfigReader } from "./read";
 import { parseRules } from "../../instrumentation/src/rules";

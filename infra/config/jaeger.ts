@@ -1,5 +1,6 @@
 import type { QuotaConfig } from "./guards";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import { toolVersion } from "../tool-versions";
+import { cpuQuantity, imageReferenceCheck, memoryQuantity, parseQuantity } from "./validators";
 import type { ConfigReader } from "./read";
 import { hasErrorsUnder, refuseUnknownFields } from "./sections";
 import type { ConfigKeyDoc } from "./reference";
@@ -54,11 +55,11 @@ export function readJaegerConfig(read: ConfigReader, quota: QuotaConfig): Jaeger
     replicas: read.number("jaeger.replicas", 1, { min: 1, max: 10, integer: true }),
     resources,
     basePath: read.string("jaeger.basePath", "/", basePath),
-    image: read.string("jaeger.image", undefined, (v) =>
-      /^\S+[:@]\S+$/.test(v) ? undefined : `expected an image reference with a tag, got "${v}"`,
-    ),
+    image: read.string("jaeger.image", undefined, jaegerImage),
   };
 }
+
+const jaegerImage = imageReferenceCheck(`"jaegertracing/jaeger:${toolVersion("JAEGER_V2_VERSION")}"`);
 
 function basePath(v: string): string | undefined {
   return /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(v)

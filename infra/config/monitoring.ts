@@ -1,6 +1,6 @@
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
-import { TERMINAL_STATUSES } from "../../cli/report/order-contract";
-import { dnsLabel } from "./names";
+import { TERMINAL_STATUSES } from "../../contract/trace";
+import { dnsLabel } from "./validators";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
 import type { ReportConfig } from "./report";
@@ -89,7 +89,7 @@ export function readMonitoringConfig(
       read.fail(key, `expected an order status in capitals such as SENT_TO_MES, got "${status}"`);
       continue;
     }
-    if (TERMINAL_STATUSES.has(status)) {
+    if ((TERMINAL_STATUSES as readonly string[]).includes(status)) {
       read.fail(key, `${status} is terminal: an order there is finished and never stuck; remove it`);
       continue;
     }

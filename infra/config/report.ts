@@ -2,7 +2,7 @@ import { imageReference, missingOwnImage } from "./images";
 import { DURATION_FORM, parseDuration } from "../../cli/report/duration";
 import { logsUrlTemplateProblem } from "../../cli/report/logs-link";
 import { STATUS_OWNERS_FORM, statusOwnerProblem } from "../../cli/report/options";
-import { dnsLabel } from "./names";
+import { cronSchedule, dnsLabel, urlCheck } from "./validators";
 import type { ConfigReader } from "./read";
 import type { ConfigKeyDoc } from "./reference";
 
@@ -64,29 +64,8 @@ const FIELDS = [
   "scraperNamespace",
 ] as const;
 
-const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-// One cron field: `*`, a number or range (names allowed for month and weekday), lists and steps.
-const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
-
-export function cronSchedule(value: string): string | undefined {
-  const fields = value.trim().split(/\s+/);
-  if (CRON_MACROS.includes(value.trim())) return undefined;
-  if (fields.length === 5 && fields.every((f) => CRON_FIELD.test(f))) return undefined;
-  return `expected a cron schedule of five fields ("*/15 * * * *") or a macro (${CRON_MACROS.join(", ")}), got "${value}"`;
-}
-
 function duration(value: string): string | undefined {
   return parseDuration(value) === undefined ? `expected ${DURATION_FORM}, got "${value}"` : undefined;
-}
-
-function httpUrl(value: string): string | undefined {
-  try {
-    const url = new URL(value);
-    if (url.protocol === "http:" || url.protocol === "https:") return undefined;
-  } catch {
-    // reported below
-  }
-  return `expected an http(s) URL such as https://tracing.internal.example, got "${value}"`;
 }
 
 /**
@@ -146,7 +125,11 @@ export function readReportConfig(read: ConfigReader): ReportConfig | undefined {
     schedule: read.string("report.schedule", REPORT_DEFAULTS.schedule, cronSchedule),
     since: read.string("report.since", REPORT_DEFAULTS.since, duration),
     stuckAfter: read.string("report.stuckAfter", REPORT_DEFAULTS.stuckAfter, duration),
-    jaegerUiUrl: read.string("report.jaegerUiUrl", undefined, httpUrl),
+    jaegerUiUrl: read.string(
+      "report.jaegerUiUrl",
+      undefined,
+      urlCheck({ example: "https://tracing.internal.example" }),
+    ),
     logsUrlTemplate: read.string("report.logsUrlTemplate", undefined, logsUrlTemplateProblem),
   };
   return enabled && image !== undefined ? { ...config, image } : undefined;

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, StackConfigErrors } from "./index";
+import { readStackFile } from "./stack-file";
 import { MAX_RETENTION_DAYS, STORAGE_PASSWORD_KEY } from "./storage";
 
 /** The messages of a config that must fail. */
@@ -27,11 +26,8 @@ const AWS = {
 
 /** A stack file's config and its secret keys (`{ secure: … }` values), as pulumi passes them. */
 function stackFile(stack: string): [Record<string, unknown>, Set<string>] {
-  const file = path.resolve(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
-  const doc = yaml.load(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-  const entries = Object.entries(doc.config).map(([k, v]) => [k.replace(/^order-tracing:/, ""), v] as const);
-  const secure = entries.filter(([, v]) => typeof v === "object" && v !== null && "secure" in v).map(([k]) => k);
-  return [Object.fromEntries(entries), new Set(secure)];
+  const { raw, secretKeys } = readStackFile(path.resolve(__dirname, "..", ".."), stack);
+  return [raw, secretKeys];
 }
 
 describe("storage config", () => {
@@ -177,7 +173,7 @@ describe("storage config", () => {
         [STORAGE_PASSWORD_KEY],
       ),
     ).toEqual([
-      'order-tracing:storage.retentionSchedule: expected a cron schedule of five fields such as "15 0 * * *", got "daily"',
+      'order-tracing:storage.retentionSchedule: expected a cron schedule of five fields such as "15 0 * * *" or a macro (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly), got "daily"',
       "order-tracing:storage.external.url: credentials do not belong in the URL; use storage.external.username and the storagePassword secret",
     ]);
   });

@@ -1,5 +1,13 @@
 import type { QuotaConfig } from "./guards";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./quantity";
+import {
+  cpuQuantity,
+  cronSchedule,
+  dnsSubdomain,
+  imageReferenceCheck,
+  memoryQuantity,
+  parseQuantity,
+  urlCheck,
+} from "./validators";
 import type { ConfigReader } from "./read";
 import { checkedStringList, gib, hasErrorsUnder, refuseUnknownFields } from "./sections";
 import type { ConfigKeyDoc } from "./reference";
@@ -255,7 +263,7 @@ function readElasticsearch(
     memory,
     cpu: read.string("storage.elasticsearch.cpu", "1", cpuQuantity),
     storageClassName: read.string("storage.elasticsearch.storageClassName", undefined, dnsSubdomain),
-    image: read.string("storage.elasticsearch.image", DEFAULT_ELASTICSEARCH_IMAGE, imageReference),
+    image: read.string("storage.elasticsearch.image", DEFAULT_ELASTICSEARCH_IMAGE, elasticsearchImage),
     sysctlInitContainer: read.boolean("storage.elasticsearch.sysctlInitContainer", true),
     watermarks,
   };
@@ -302,7 +310,7 @@ function readOpenSearchAws(read: ConfigReader, diskSize: string, replicas: numbe
 }
 
 function readExternal(read: ConfigReader): ExternalStorage {
-  const url = read.string("storage.external.url", undefined, serverUrl);
+  const url = read.string("storage.external.url", undefined, externalUrl);
   if (url === undefined && !hasErrorsUnder(read, "storage.external.url"))
     read.fail("storage.external.url", 'missing: the Elasticsearch/OpenSearch URL, e.g. "https://es.internal:9200"');
   return {
@@ -325,47 +333,17 @@ function percent(read: ConfigReader, key: string, fallback: number): number {
   return Number(match[1]);
 }
 
-/** Five cron fields (minute hour day-of-month month day-of-week), as a CronJob's schedule takes. */
-export function cronSchedule(v: string): string | undefined {
-  const field = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-  const fields = v.trim().split(/\s+/);
-  return fields.length === 5 && fields.every((f) => field.test(f))
-    ? undefined
-    : `expected a cron schedule of five fields such as "15 0 * * *", got "${v}"`;
-}
-
 function indexPrefix(v: string): string | undefined {
   return /^[a-z0-9][a-z0-9-]{0,40}$/.test(v) && !v.endsWith("-")
     ? undefined
     : `expected lower-case letters, digits and '-' (an Elasticsearch index name part, at most 41), got "${v}"`;
 }
 
-function serverUrl(v: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    return `expected an http(s) URL such as "https://es.internal:9200", got "${v}"`;
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `expected an http(s) URL, got "${v}"`;
-  if (url.username || url.password)
-    return "credentials do not belong in the URL; use storage.external.username and the storagePassword secret";
-  return undefined;
-}
-
-function dnsSubdomain(v: string): string | undefined {
-  return /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(v)
-    ? undefined
-    : `expected a Kubernetes object name (lower-case letters, digits, '-' and '.'), got "${v}"`;
-}
-
-function imageReference(v: string): string | undefined {
-  return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(
-    v,
-  ) && /[:@]/.test(v.split("/").pop() ?? "")
-    ? undefined
-    : `expected an image reference with a tag or digest such as "${DEFAULT_ELASTICSEARCH_IMAGE}", got "${v}"`;
-}
+const elasticsearchImage = imageReferenceCheck(`"${DEFAULT_ELASTICSEARCH_IMAGE}"`);
+const externalUrl = urlCheck({
+  example: "https://es.internal:9200",
+  credentialsBelongIn: "storage.external.username and the storagePassword secret",
+});
 
 function awsId(prefix: "subnet" | "sg") {
   return (v: string): string | undefined =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TEST_BUNDLE_IMAGE, testInjectionSettings } from "../testing/injection-settings";
 import { PORTS } from "../topology";
+import { NONROOT_UID } from "../pod-security";
 import {
-  INIT_CONTAINER_USER,
   INSTRUMENTATION_INIT_CONTAINER,
   INSTRUMENTATION_VOLUME,
   InjectionError,
@@ -43,8 +43,8 @@ describe("instrumentPodSpec (Node.js)", () => {
         resources: settings.initContainerResources,
         securityContext: {
           runAsNonRoot: true,
-          runAsUser: INIT_CONTAINER_USER,
-          runAsGroup: INIT_CONTAINER_USER,
+          runAsUser: NONROOT_UID,
+          runAsGroup: NONROOT_UID,
           readOnlyRootFilesystem: true,
           allowPrivilegeEscalation: false,
           privileged: false,

@@ -8,6 +8,7 @@
  */
 import { DOWNWARD_API_ENV, DOWNWARD_API_FIELDS, OTEL_ENV, ORDER_TRACING_ENV } from "../../instrumentation/src/env";
 import type { Container, EnvVar, PodSpec, ResourceRequirements, SecurityContext, Volume } from "./kubernetes-types";
+import { NONROOT_UID, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security";
 import { languageAgent, type Language, type LanguageAgent, type NodeModuleFormat } from "./languages";
 
 /** Name of our init container and of the shared volume in every instrumented pod. */
@@ -15,11 +16,10 @@ export const INSTRUMENTATION_VOLUME = "order-tracing-instrumentation";
 export const INSTRUMENTATION_INIT_CONTAINER = "order-tracing-instrumentation";
 
 /**
- * The init container runs as this user whatever its image says (the "nonroot" user of distroless
+ * The init container runs as NONROOT_UID whatever its image says (the "nonroot" user of distroless
  * images), so `runAsNonRoot` holds for any agent image. emptyDir volumes are world-writable, and
  * `cp` leaves the copied files world-readable for the app's own user.
  */
-export const INIT_CONTAINER_USER = 65532;
 
 /** Which container of the pod to instrument, and as which service. */
 export interface InjectionTarget {
@@ -68,15 +68,11 @@ const K8S_RESOURCE_ATTRIBUTES: ReadonlyArray<[attribute: string, variable: strin
   ["k8s.pod.name", DOWNWARD_API_ENV.podName],
 ];
 
+/** The pod-level restricted context at container level (the app's pod may set none), never privileged. */
 const INIT_CONTAINER_SECURITY_CONTEXT: SecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: INIT_CONTAINER_USER,
-  runAsGroup: INIT_CONTAINER_USER,
-  readOnlyRootFilesystem: true,
-  allowPrivilegeEscalation: false,
+  ...restrictedPodSecurity(NONROOT_UID),
+  ...restrictedContainerSecurity(),
   privileged: false,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
 };
 
 export function instrumentPodSpec(

@@ -4,6 +4,7 @@
  * runtime load it, and how the agent exports. Node.js gets our own bundle (instrumentation/); Java,
  * Python and .NET get the agent images the Operator publishes, loaded the way the Operator loads them.
  */
+import { ORDER_ID_BAGGAGE_KEY } from "../../contract/trace";
 import { IMAGE_BUNDLE_DIR, IMPORT_ENTRY, REGISTER_ENTRY } from "../../instrumentation/src/env";
 import { PORTS } from "../topology";
 import type { EnvVar } from "./kubernetes-types";
@@ -40,9 +41,6 @@ export const DEFAULT_VOLUME_SIZE_LIMITS: Readonly<Record<Language, string>> = {
   python: "200Mi",
   dotnet: "200Mi",
 };
-
-/** The baggage key whose value the agents copy onto every span (DESIGN.md: `order.id` travels as baggage). */
-const ORDER_ID_BAGGAGE_KEY = "order.id";
 
 /**
  * A variable that makes the runtime load the agent. When the container already sets it, `join`

@@ -2,11 +2,21 @@ import { describe, expect, it } from "vitest";
 import {
   buildElasticsearchSettings,
   diskNeededPerNodeBytes,
+  ELASTICSEARCH_UID,
   elasticsearchHeapMiB,
   heapJavaOpts,
   MAX_HEAP_MIB,
 } from "./elasticsearch";
-import { indexCleanerArgs, indexCleanerEnv } from "./index-cleaner";
+import { parseStackConfig } from "../config";
+import type { ElasticsearchStorage } from "../config/storage";
+import { JAEGER_FILES } from "../jaeger/settings";
+import { JAEGER_UID } from "../pod-security";
+import { buildElasticsearchStatefulSetSpec } from "./elasticsearch-statefulset";
+import { buildIndexCleanerCronJobSpec, indexCleanerArgs, indexCleanerEnv, indexCleanerImage } from "./index-cleaner";
+
+/** The specs' input types allow promises and outputs; the builders return plain values. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
 
 const GIB = 2 ** 30;
 const WATERMARKS = { low: 80, high: 85, floodStage: 90 };
@@ -106,5 +116,75 @@ describe("index cleaner", () => {
       { name: "ES_USERNAME", value: "jaeger" },
       { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: "trace-storage-credentials", key: "password" } } },
     ]);
+  });
+});
+
+describe("buildIndexCleanerCronJobSpec", () => {
+  const build = (caSecretName?: string) =>
+    buildIndexCleanerCronJobSpec({
+      schedule: "@daily",
+      labels: { app: "cleaner" },
+      args: ["7", "http://es:9200", "--index-prefix=ot"],
+      env: [],
+      caSecretName,
+    }) as Loose;
+
+  it("runs the pinned cleaner once at a time, in UTC, as Jaeger's non-root user", () => {
+    const spec = build();
+    expect(spec).toMatchObject({ schedule: "@daily", timeZone: "Etc/UTC", concurrencyPolicy: "Forbid" });
+    const pod = spec.jobTemplate.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: JAEGER_UID, runAsGroup: JAEGER_UID });
+    expect(pod.containers[0].image).toBe(indexCleanerImage());
+    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+    expect(pod.volumes).toEqual([]);
+  });
+
+  it("mounts the storage's CA bundle when it has one", () => {
+    const pod = build("storage-ca").jobTemplate.spec.template.spec;
+    expect(pod.volumes[0].secret.secretName).toBe("storage-ca");
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: "storage-ca", mountPath: JAEGER_FILES.caDir, readOnly: true },
+    ]);
+  });
+});
+
+describe("buildElasticsearchStatefulSetSpec", () => {
+  // The dev stack's in-cluster Elasticsearch, with the node count and sizes each test sets.
+  const backend = parseStackConfig("dev", {}).storage.backend as ElasticsearchStorage;
+  const build = (overrides: Partial<ElasticsearchStorage> = {}) =>
+    buildElasticsearchStatefulSetSpec({
+      backend: { ...backend, ...overrides },
+      diskSize: "100Gi",
+      pods: { app: "es" },
+      labels: { app: "es" },
+      settingsText: "cluster.name: t\n",
+      configMapName: "es",
+      serviceName: "es-nodes",
+    }) as Loose;
+
+  it("gives each node a disk, a fixed heap at half the memory, Guaranteed QoS and hosts of their own", () => {
+    const spec = build({ nodes: 3, memory: "4Gi", cpu: "2", sysctlInitContainer: false });
+    expect(spec.replicas).toBe(3);
+    expect(spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("100Gi");
+    const pod = spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.env).toEqual([{ name: "ES_JAVA_OPTS", value: heapJavaOpts(2048) }]);
+    expect(container.resources.requests).toEqual(container.resources.limits);
+    expect(pod.affinity.podAntiAffinity).toBeDefined();
+    expect(pod.initContainers).toEqual([]);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: ELASTICSEARCH_UID,
+      fsGroup: ELASTICSEARCH_UID,
+    });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+  });
+
+  it("raises vm.max_map_count in a privileged init container only when asked, and one node needs no spreading", () => {
+    const pod = build({ sysctlInitContainer: true, nodes: 1 }).template.spec;
+    expect(pod.initContainers[0]).toMatchObject({
+      securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },
+    });
+    expect(pod.affinity).toBeUndefined();
   });
 });

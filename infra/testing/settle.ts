@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { MockedResource } from "./mocks";
 
 /**
@@ -10,7 +11,7 @@ export async function settled(declared: readonly MockedResource[], quietTurns = 
   let quiet = 0;
   const deadline = Date.now() + 10_000;
   while (quiet < quietTurns && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await delay(10);
     if (declared.length === seen) quiet++;
     else {
       seen = declared.length;

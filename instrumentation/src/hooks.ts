@@ -1,3 +1,4 @@
+import { HEALTH_CHECK_PATHS } from "../../contract/trace";
 import { context, propagation, ROOT_CONTEXT, Span, trace } from "@opentelemetry/api";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import { asOrderId, matchFirst, matchTemplate, orderIdFromBody, parseJsonBody, pathOf, readField } from "./match";
@@ -11,8 +12,8 @@ import { guard } from "./warn";
  * and detect status changes. Each one is guarded: a failing hook warns once and the call goes on.
  */
 
-/** Probe endpoints whose spans would only be noise. */
-const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/livez", "/health", "/ready", "/metrics"]);
+/** Probe endpoints whose spans would only be noise (the collector drops the same paths). */
+const HEALTH_PATHS = new Set<string>(HEALTH_CHECK_PATHS);
 
 interface AmqpPublishInfo {
   exchange: string;

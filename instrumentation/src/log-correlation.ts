@@ -4,7 +4,7 @@ import { BunyanInstrumentation } from "@opentelemetry/instrumentation-bunyan";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { WinstonInstrumentation } from "@opentelemetry/instrumentation-winston";
 import { ORDER_TRACING_ENV } from "./env";
-import { ORDER_ID_KEY } from "./rules";
+import { ORDER_ID_KEY } from "../../contract/trace";
 import { scrubText } from "./scrub";
 import { guard } from "./warn";
 

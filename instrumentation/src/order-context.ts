@@ -10,7 +10,7 @@ import {
 } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { asOrderId } from "./match";
-import { ORDER_ID_KEY } from "./rules";
+import { ORDER_ID_KEY } from "../../contract/trace";
 
 /**
  * Order context without code changes.

@@ -4,8 +4,7 @@
  * defaults below; anything invalid is reported as a list of problems and the defaults stay.
  */
 
-/** Baggage key and span attribute of the order id (the trace-content contract). */
-export const ORDER_ID_KEY = "order.id";
+import { ORDER_ID_BAGGAGE_KEY, ORDER_ID_KEY } from "../../contract/trace";
 
 /** An HTTP route whose response body announces an order's new status. */
 export interface HttpStatusRule {
@@ -59,11 +58,11 @@ export interface OrderTracingRules {
 export const DEFAULT_RULES: OrderTracingRules = {
   orderId: {
     httpRoutes: ["/orders/:orderId", "/orders/:orderId/*"],
-    amqpBodyFields: ["orderId", "order.id"],
+    amqpBodyFields: ["orderId", ORDER_ID_KEY],
     s3KeyPatterns: ["models/:orderId/*"],
   },
   statusEvents: { http: [], amqp: [] },
-  baggageAllowList: [ORDER_ID_KEY],
+  baggageAllowList: [ORDER_ID_BAGGAGE_KEY],
   maxInspectedBodyBytes: 64 * 1024,
 };
 

@@ -1,3 +1,11 @@
+import {
+  AWS_ATTRIBUTE_KEYS,
+  HTTP_ATTRIBUTE_KEYS,
+  LEGACY_HTTP_ATTRIBUTE_KEYS,
+  MESSAGING_ATTRIBUTE_KEYS,
+  ORDER_ATTRIBUTE_KEYS,
+  SECRET_ASSIGNMENT_SOURCE,
+} from "../../contract/trace";
 import { redactPathSegments } from "./url-path";
 
 /**
@@ -32,56 +40,18 @@ const ALLOWED_PREFIXES = [
   "exception.",
 ];
 
-/** Single keys from the HTTP, messaging, AWS and database conventions (current and older ones). */
-const ALLOWED_KEYS = new Set([
+/**
+ * Single keys: the HTTP, messaging and AWS keys the collector keeps too (contract/trace.ts), and the
+ * database, code and thread keys of the SDK's own instrumentations.
+ */
+const ALLOWED_KEYS = new Set<string>([
+  ...HTTP_ATTRIBUTE_KEYS,
+  ...LEGACY_HTTP_ATTRIBUTE_KEYS,
+  ...MESSAGING_ATTRIBUTE_KEYS,
+  ...AWS_ATTRIBUTE_KEYS,
   "process.pid",
   "process.executable.name",
-  "http.request.method",
-  "http.request.method_original",
-  "http.response.status_code",
-  "http.route",
-  "url.full",
-  "url.path",
-  "url.scheme",
-  "server.address",
-  "server.port",
-  "network.protocol.name",
-  "network.protocol.version",
-  "network.transport",
-  "network.type",
-  "http.method",
-  "http.url",
-  "http.target",
-  "http.host",
-  "http.scheme",
-  "http.status_code",
-  "http.status_text",
-  "http.flavor",
-  "net.host.name",
-  "net.host.port",
-  "net.peer.name",
-  "net.peer.port",
-  "net.transport",
-  "messaging.system",
-  "messaging.operation",
-  "messaging.operation.type",
-  "messaging.operation.name",
-  "messaging.destination",
-  "messaging.destination.name",
-  "messaging.destination_kind",
-  "messaging.protocol",
-  "messaging.protocol_version",
-  "messaging.url",
-  "messaging.message.id",
-  "messaging.message_id",
-  "messaging.message.conversation_id",
-  "messaging.conversation_id",
-  "messaging.rabbitmq.routing_key",
-  "messaging.rabbitmq.destination.routing_key",
   "messaging.rabbitmq.message.delivery_tag",
-  "aws.region",
-  "aws.request.id",
-  "aws.s3.bucket",
   "cloud.region",
   "db.system",
   "db.system.name",
@@ -108,7 +78,7 @@ const URL_KEYS = new Set(["url.full", "http.url", "messaging.url"]);
 const TARGET_KEYS = new Set(["http.target", "url.path"]);
 
 /** Keys whose values we wrote and validated ourselves; value patterns would only mangle them. */
-const TRUSTED_KEYS = new Set(["order.id", "order.status", "order.previous_status", "order.status_changed_at"]);
+const TRUSTED_KEYS = new Set<string>(ORDER_ATTRIBUTE_KEYS);
 
 /** Attribute keys that are never kept, whatever their namespace says (they carry payloads or people). */
 const DENIED_FRAGMENTS = ["body", "payload", "content", "user", "email", "phone", "password", "token", "cookie"];
@@ -169,30 +139,6 @@ function passesLuhn(candidate: string): boolean {
   }
   return sum % 10 === 0;
 }
-
-/**
- * Names whose assigned value is a secret (`token=…`, `authorization: …`, `session=…`), as regular
- * expression fragments that read the same in JavaScript and in Go RE2. The collector masks the same
- * assignments (infra/collector/pii.ts): it is the only defence for services this bundle does not
- * scrub, such as a JVM service traced by the Java agent. Each ends in d, t, y or n (the collector's
- * clean URL shape rests on that; infra/collector/pii.test.ts).
- */
-export const SECRET_KEYWORDS = [
-  "api[_-]?key",
-  "access[_-]?token",
-  "refresh[_-]?token",
-  "token",
-  "secret",
-  "password",
-  "passwd",
-  "pwd",
-  "authorization",
-  "sessionid",
-  "session",
-] as const;
-
-/** `keyword=value`, `keyword: value`, `"keyword":"value"`: from the keyword to the end of the value. */
-export const SECRET_ASSIGNMENT_SOURCE = `\\b(${SECRET_KEYWORDS.join("|")})\\b["']?\\s*[:=]\\s*["']?[^\\s"'&,;]+`;
 
 /** The fewest digits a phone number pattern below can match (three groups of two). */
 const PHONE_MIN_DIGITS = 6;

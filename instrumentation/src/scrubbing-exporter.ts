@@ -2,7 +2,7 @@ import type { Attributes as OtelAttributes } from "@opentelemetry/api";
 import { ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base";
-import { ORDER_ID_KEY } from "./rules";
+import { ORDER_ID_KEY } from "../../contract/trace";
 import { Attributes, scrubAttributes, scrubText } from "./scrub";
 import { describe, warnOnce } from "./warn";
 

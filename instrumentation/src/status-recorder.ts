@@ -2,17 +2,15 @@ import { Context, context as contextApi, SpanKind, trace, Tracer } from "@opente
 import type { StatusChange } from "./global-hook";
 import { asOrderId, asStatus } from "./match";
 import { LastStatusMemory, OrderContext } from "./order-context";
-import { ORDER_ID_KEY } from "./rules";
-
-/** The span and attribute names of the trace contract (../shared/DESIGN.md, "Trace content"). */
-export const STATUS_CHANGE_SPAN = "order.status_change";
-export const ORDER_STATUS_KEY = "order.status";
-export const ORDER_PREVIOUS_STATUS_KEY = "order.previous_status";
-export const ORDER_STATUS_CHANGED_AT_KEY = "order.status_changed_at";
-/** `order.previous_status` of an order's first status (the caller said there was none). */
-export const NO_PREVIOUS_STATUS = "NONE";
-/** `order.previous_status` when a detected event does not say it and this process never saw one. */
-export const UNKNOWN_PREVIOUS_STATUS = "UNKNOWN";
+import {
+  NO_PREVIOUS_STATUS,
+  ORDER_ID_KEY,
+  ORDER_PREVIOUS_STATUS_KEY,
+  ORDER_STATUS_CHANGED_AT_KEY,
+  ORDER_STATUS_KEY,
+  STATUS_CHANGE_SPAN,
+  UNKNOWN_PREVIOUS_STATUS,
+} from "../../contract/trace";
 
 export type StatusChangeAttributes = Record<string, string>;
 

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -198,7 +199,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
     const value = probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
   }
 }
 
@@ -323,7 +324,7 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
           statusChange(receiver.spans, orderId, "ACCEPTED"),
         );
         // Let the last batches (ends of server spans) arrive.
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await delay(1_500);
 
         const trace = receiver.spans.filter((span) => span.traceId === accepted.traceId);
         const ofOrder = receiver.spans.filter((span) => span.attributes["order.id"] === orderId);
@@ -433,7 +434,7 @@ describe("instrumentation chain: HTTP → AMQP (RabbitMQ) → S3, exported throu
         for (let i = 0; i < 20; i++) results.push(await placeOrder(chain.shopUrl));
         expect(results.map((result) => result.status)).toEqual(Array(20).fill(201));
         // Give the batch processors time to try (and fail) an export.
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        await delay(2_000);
         for (const service of chain.services) expect(service.running(), service.name).toBe(true);
         // The bundle flushes on SIGTERM, then lets the signal end the process as it would without it.
         const exits = await Promise.all(chain.services.map((service) => service.stop()));

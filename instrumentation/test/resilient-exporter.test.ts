@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { BasicTracerProvider, BatchSpanProcessor, ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -176,7 +177,7 @@ describe("AccountingSpanProcessor", () => {
     expect(accounting.queued()).toBe(4);
     while (delivered.length + accounting.queueDropped < 10) {
       pending.shift()?.();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await delay(5);
     }
     expect(delivered).toHaveLength(6);
     expect(accounting.queued()).toBe(0);

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { GLOBAL_HOOK, InstrumentationHook } from "../src/global-hook";
 import { LastStatusMemory } from "../src/order-context";
 import { isInstrumentationLoaded, recordStatusChange, setOrderId } from "../src/status";
-import { STATUS_CHANGE_SPAN, StatusRecorder, statusChangeAttributes } from "../src/status-recorder";
+import { STATUS_CHANGE_SPAN } from "../../contract/trace";
+import { StatusRecorder, statusChangeAttributes } from "../src/status-recorder";
 import { tracingFixture } from "./tracing-fixture";
 
 const globals = globalThis as { [GLOBAL_HOOK]?: InstrumentationHook };

@@ -1,6 +1,7 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { containersOf, isKind, labelsOf, nameOf, podTemplateOf, whenKnown, type Props } from "../lib/kubernetes";
+import { ORDER_ID_BAGGAGE_KEY } from "../../contract/trace";
 import { stringList } from "./shared-config";
 
 interface Config {
@@ -197,7 +198,7 @@ function checkInjectedEnvironment(args: ResourceValidationArgs, report: ReportVi
         if (keys.length > 0) {
           report(
             `${where} carries baggage keys ${keys.join(", ")} into spans (${ORDER_TRACING_RULES_ENV} baggageAllowList), ` +
-              `which name personal data. Keep only order.id (and other non-personal keys) in baggageAllowList.`,
+              `which name personal data. Keep only ${ORDER_ID_BAGGAGE_KEY} (and other non-personal keys) in baggageAllowList.`,
           );
         }
       }

@@ -1,7 +1,7 @@
 import type { ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { containersOf, nameOf, whenKnown, type Props } from "../lib/kubernetes";
-import { parseQuantity as parseQuantityText } from "../../infra/config/quantity";
+import { parseQuantity as parseQuantityText } from "../../infra/config/validators";
 import { declaresNamespace, objectsOf, workloadsOf, type StackResource } from "../lib/stack";
 import { TRACING_NAMESPACE_SCHEMA, type TracingNamespaceConfig, stringList } from "./shared-config";
 

@@ -26,6 +26,7 @@ describe(".github/workflows/preview.yml", () => {
   it("runs on pull requests that touch the infrastructure", () => {
     for (const folder of [
       "infra/**",
+      "contract/**",
       "policies/**",
       "Pulumi*.yaml",
       "collector/**",

@@ -6,9 +6,8 @@
  */
 import { withTestImageReferences } from "../../infra/testing/image-references";
 import * as pulumi from "@pulumi/pulumi";
-import * as yaml from "js-yaml";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { isSecureValue, stackFileConfig } from "../../infra/config/stack-file";
 import { settled } from "../../infra/testing/settle";
 import type { MockedResource } from "../../infra/testing/mocks";
 import type { ResourceUnderTest } from "./run-policy";
@@ -18,14 +17,11 @@ const PROJECT = "order-tracing";
 
 /** The config of `Pulumi.<stack>.yaml` as the language host hands it to a program, and its secret keys. */
 export function stackConfig(stack: string): { config: Record<string, string>; secretKeys: string[] } {
-  const file = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   // Our images' references are recorded per stack by `npm run images`: tests supply them where absent.
-  for (const [key, value] of Object.entries(withTestImageReferences(file.config ?? {}))) {
-    if (typeof value === "object" && value !== null && "secure" in value) {
+  for (const [key, value] of Object.entries(withTestImageReferences(stackFileConfig(REPO, stack)))) {
+    if (isSecureValue(value)) {
       config[key] = `placeholder-for-${key}`;
       secretKeys.push(key);
     } else {

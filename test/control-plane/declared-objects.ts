@@ -1,4 +1,4 @@
-import { parseQuantity } from "../../infra/config/quantity";
+import { parseQuantity } from "../../infra/config/validators";
 import type { KubeObject } from "../support/kube-api";
 
 /** A Kubernetes object the stack declared: its URN, Pulumi type and inputs (the object it applied). */

@@ -2,7 +2,8 @@
  * Reads traces back from Jaeger's query HTTP API (`/api/traces`, the JSON the Jaeger UI uses), as a
  * support engineer would see them: the end-to-end tests check Jaeger's data, never our own.
  */
-import { STATUS_CHANGE_SPAN } from "../../infra/collector/config";
+import { setTimeout as delay } from "node:timers/promises";
+import { ORDER_ATTRIBUTES, ORDER_ID_KEY, STATUS_CHANGE_SPAN } from "../../contract/trace";
 
 export interface JaegerTag {
   key: string;
@@ -100,7 +101,7 @@ export class JaegerTraces {
   async tracesOfOrder(orderId: string, services: readonly string[]): Promise<Trace[]> {
     const byId = new Map<string, Trace>();
     for (const service of services) {
-      for (const trace of await this.search(service, { "order.id": orderId })) byId.set(trace.traceId, trace);
+      for (const trace of await this.search(service, { [ORDER_ID_KEY]: orderId })) byId.set(trace.traceId, trace);
     }
     return [...byId.values()];
   }
@@ -150,10 +151,11 @@ export const latestStatus = (spans: Span[]) =>
     .filter(isStatusChange)
     .sort(
       (a, b) =>
-        String(a.tags["order.status_changed_at"]).localeCompare(String(b.tags["order.status_changed_at"])) ||
-        a.startTime - b.startTime,
+        String(a.tags[ORDER_ATTRIBUTES.statusChangedAt]).localeCompare(
+          String(b.tags[ORDER_ATTRIBUTES.statusChangedAt]),
+        ) || a.startTime - b.startTime,
     )
-    .at(-1)?.tags["order.status"];
+    .at(-1)?.tags[ORDER_ATTRIBUTES.status];
 
 /** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
 export async function eventually<T>(
@@ -166,7 +168,7 @@ export async function eventually<T>(
   let value = await read();
   while (!ready(value)) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await delay(2_000);
     value = await read();
   }
   return value;

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAPPY_PATH } from "../../examples/order-system/src/lib/statuses";
+import { HAPPY_PATH } from "../../contract/trace";
 import { QUEUES } from "../../examples/order-system/src/lib/topology";
 import { fakeCustomer, fakeModel } from "../../cli/local/fake-customers";
 import { OrderPath } from "../../cli/local/order-path";

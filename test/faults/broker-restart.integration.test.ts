@@ -11,6 +11,7 @@
  * broker goes. Nothing may crash, the services must reconnect by themselves, every request must be
  * answered, and every order the restarts caught must be visible in Jaeger.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,7 +73,6 @@ const brokers: Array<ProcessIdentity | undefined> = [];
 /** The figures a person reads from this run (printed at the end). */
 const figures: Record<string, unknown> = {};
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rabbitOf = (processes: ProcessIdentity[] | undefined) => processes?.find((p) => p.name === "rabbitmq");
 
 // --- the broker restart and what the services made of it ------------------------------------------------

@@ -11,7 +11,7 @@ import {
 } from "../../infra/collector/config";
 import { localCollectorSettings } from "../../infra/collector/settings";
 import { MIN_MEMORY_LIMIT } from "../../infra/config/collector";
-import { parseQuantity } from "../../infra/config/quantity";
+import { parseQuantity } from "../../infra/config/validators";
 import { otlpGrpcExportProbe, type ProbeExport } from "../../instrumentation/test/otlp-export-probe";
 import { freePorts, LOOPBACK } from "../../sandbox/process";
 import {

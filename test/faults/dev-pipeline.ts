@@ -1,7 +1,7 @@
 import { buildCollectorConfig, goMemoryLimit, type CollectorSettings } from "../../infra/collector/config";
 import { localCollectorSettings } from "../../infra/collector/settings";
 import type { CollectorConfig } from "../../infra/config/collector";
-import { parseQuantity } from "../../infra/config/quantity";
+import { parseQuantity } from "../../infra/config/validators";
 import { freePorts, LOOPBACK } from "../../sandbox/process";
 import {
   exportingTo,

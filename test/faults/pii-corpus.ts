@@ -89,7 +89,7 @@ export const PII_CORPUS: readonly Probe[] = [
 
 /**
  * Credentials assigned to a name (`token=…`, `authorization: …`, `"session":"…"`), one for each name
- * and spelling both layers mask (instrumentation/src/scrub.ts SECRET_KEYWORDS), in the forms a query,
+ * and spelling both layers mask (contract/trace.ts SECRET_KEYWORDS), in the forms a query,
  * a header dump, a cookie or a JSON fragment takes. The parity probes: the collector alone must mask
  * each one as the SDK does, since for a service the SDK does not scrub (a JVM service traced by the
  * Java agent) the collector is the whole defence.

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_NAMESPACE, ConfigError, parseStackConfig, StackConfigErrors } from "../../infra/config";
+import { readStackFile, type StackFile } from "../../infra/config/stack-file";
 import { copyProject, pulumi, REPO, type ProjectCopy } from "../support/project";
 
 /**
@@ -11,25 +9,10 @@ import { copyProject, pulumi, REPO, type ProjectCopy } from "../support/project"
  * a real `pulumi preview` with a wrong value must fail before any resource is declared.
  */
 
-interface StackFile {
-  raw: Record<string, unknown>;
-  secretKeys: Set<string>;
-}
-
 /** The `order-tracing:*` config of a stack file; secrets stand in as placeholders, marked secret. */
 function stackFile(stack: string): StackFile {
-  const doc = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
-  const raw: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
-    if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
-    const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
-    const secure = typeof value === "object" && value !== null && "secure" in value;
-    if (secure) secretKeys.add(key);
-    raw[key] = secure ? "placeholder-secret-value" : value;
-  }
+  const { raw, secretKeys } = readStackFile(REPO, stack);
+  for (const key of secretKeys) raw[key] = "placeholder-secret-value";
   return { raw, secretKeys };
 }
 

@@ -1,41 +1,29 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
-import * as yaml from "js-yaml";
 import { renderCollectorConfig, type CollectorConfigDocument } from "../../infra/collector/config";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../infra/config";
-import { LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
-import { counterSum } from "./services";
-import { REPO, run, type CommandResult } from "./project";
+import type { StackConfig } from "../../infra/config";
+import { readStackConfig } from "../../infra/config/stack-file";
+import { LOOPBACK } from "../../sandbox/process";
+import {
+  placed,
+  REPO,
+  run,
+  startUntilReady,
+  toolBinary,
+  type CommandResult,
+  type Placement,
+  type StartedProcess,
+} from "./project";
 
 /** Our collector distribution (collector/builder-config.yaml), built by tools/build.sh when missing. */
-export function collectorBinary(): string {
-  const binary = path.join(REPO, ".tools", "bin", "otelcol-ordertracing");
-  if (!existsSync(binary)) {
-    execFileSync("bash", [path.join(REPO, "tools", "build.sh"), "otelcol-ordertracing"], {
-      stdio: "inherit",
-      timeout: 3_600_000,
-    });
-  }
-  return binary;
-}
+const collectorBinary = () => toolBinary("otelcol-ordertracing");
 
 /** A stack file's config, parsed and validated as `pulumi up` would; values stored as secrets count as set. */
 export function stackConfig(stack: string): StackConfig {
-  const document = yaml.load(readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const raw: Record<string, unknown> = {};
-  const secretKeys = new Set<string>();
-  for (const [key, value] of Object.entries(document.config)) {
-    const name = key.slice(`${CONFIG_NAMESPACE}:`.length);
-    raw[name] = value;
-    if (typeof value === "object" && value !== null && "secure" in value) secretKeys.add(name);
-  }
-  return parseStackConfig(stack, raw, secretKeys);
+  return readStackConfig(REPO, stack);
 }
 
 /**
@@ -65,12 +53,11 @@ export function validateCollectorConfig(file: string): Promise<CommandResult> {
   return run(collectorBinary(), ["validate", `--config=${file}`], { cwd: path.dirname(file), timeoutMs: 120_000 });
 }
 
-export interface RunningCollector {
-  process: ManagedProcess;
-  stop(): Promise<void>;
-}
+export type RunningCollector = StartedProcess;
 
-export interface CollectorRunOptions {
+export interface CollectorRunOptions extends Placement {
+  /** The process's (and its log file's) name; `otelcol` by default. */
+  name?: string;
   /** Variables on top of this process's environment (GOMEMLIMIT, GOMAXPROCS as in the pod). */
   env?: Record<string, string>;
   /** Where the collector's log goes; a temporary folder, removed at stop, by default. */
@@ -85,24 +72,15 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-collector-"));
   const file = writeCollectorConfig(document, dir, "collector");
-  const collector = startProcess({
-    name: "otelcol",
-    command: collectorBinary(),
-    args: [`--config=${file}`],
+  return startUntilReady({
+    name: options.name ?? "otelcol",
+    ...placed(collectorBinary(), [`--config=${file}`], options),
     env: options.env ? { ...process.env, ...options.env } : undefined,
     logDir: options.logDir ?? dir,
+    readyUrl: `http://${LOOPBACK}:${healthPort}/`,
+    timeoutMs: 60_000,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  const stop = async () => {
-    await collector.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForHttp(`http://${LOOPBACK}:${healthPort}/`, { process: collector, timeoutMs: 60_000 });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { process: collector, stop };
 }
 
 /** One reading of a collector's own metrics (its Prometheus endpoint on the telemetry port). */
@@ -192,4 +170,18 @@ export function startOtlpJsonReceiver(port: number): Promise<OtlpJsonReceiver> {
       }),
     );
   });
+}
+
+/**
+ * Sum of a Prometheus counter over all its label sets (0 when the collector has not exposed it yet),
+ * with or without the `_total` suffix, which the collector's Prometheus exporter may add.
+ */
+export function counterSum(metricsText: string, name: string): number {
+  let sum = 0;
+  for (const line of metricsText.split("\n")) {
+    if (line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (match && (match[1] === name || match[1] === `${name}_total`)) sum += Number(match[3]);
+  }
+  return sum;
 }

@@ -1,20 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ORDER_ID_KEY } from "../../contract/trace";
 import { renderJaegerConfig, type JaegerConfigDocument, type JaegerPorts } from "../../infra/jaeger/config";
-import { freePorts, LOOPBACK, startProcess, waitForHttp, type ManagedProcess } from "../../sandbox/process";
-import { REPO } from "./project";
-import { run } from "./project";
-
-/** A Go tool that tools/build.sh builds into .tools/bin; built (or reused from the cache) when missing. */
-export function toolBinary(tool: "jaeger" | "jaeger-es-index-cleaner"): string {
-  const binary = path.join(REPO, ".tools", "bin", tool);
-  if (!existsSync(binary)) {
-    execFileSync("bash", [path.join(REPO, "tools", "build.sh"), tool], { stdio: "inherit", timeout: 1_800_000 });
-  }
-  return binary;
-}
+import { freePorts, LOOPBACK, type ManagedProcess } from "../../sandbox/process";
+import { run, startUntilReady, toolBinary } from "./project";
 
 /** Free loopback ports for every listener of one Jaeger. */
 export async function loopbackJaegerPorts(): Promise<JaegerPorts> {
@@ -44,23 +34,16 @@ export async function validatedConfigFile(document: JaegerConfigDocument, dir: s
 export async function startJaeger(document: JaegerConfigDocument, healthPort: number): Promise<RunningJaeger> {
   const dir = mkdtempSync(path.join(tmpdir(), "order-tracing-jaeger-"));
   const configFile = await validatedConfigFile(document, dir);
-  const jaeger = startProcess({
+  const jaeger = await startUntilReady({
     name: "jaeger",
     command: toolBinary("jaeger"),
     args: ["--config", configFile],
     logDir: dir,
+    readyUrl: `http://${LOOPBACK}:${healthPort}/status`,
+    timeoutMs: 120_000,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
-  const stop = async () => {
-    await jaeger.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForHttp(`http://${LOOPBACK}:${healthPort}/status`, { process: jaeger, timeoutMs: 120_000 });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { process: jaeger, configFile, stop };
+  return { ...jaeger, configFile };
 }
 
 /** One span of an order, as an OTLP/HTTP JSON export request (fake, PII-free values). */
@@ -88,7 +71,7 @@ export function orderSpan(options: {
                 startTimeUnixNano: String(start),
                 endTimeUnixNano: String(start + 25_000_000n),
                 attributes: [
-                  { key: "order.id", value: { stringValue: options.orderId } },
+                  { key: ORDER_ID_KEY, value: { stringValue: options.orderId } },
                   { key: "http.request.method", value: { stringValue: "POST" } },
                 ],
               },
@@ -100,9 +83,9 @@ export function orderSpan(options: {
   };
 }
 
-/** Posts an OTLP/HTTP JSON export request and fails on anything but 2xx. */
-export async function sendOtlp(otlpHttpPort: number, request: unknown): Promise<void> {
-  const response = await fetch(`http://${LOOPBACK}:${otlpHttpPort}/v1/traces`, {
+/** Posts an OTLP/HTTP JSON export request to a traces URL and fails on anything but 2xx. */
+export async function postOtlpJson(tracesUrl: string, request: unknown): Promise<void> {
+  const response = await fetch(tracesUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
@@ -110,25 +93,7 @@ export async function sendOtlp(otlpHttpPort: number, request: unknown): Promise<
   if (!response.ok) throw new Error(`OTLP export failed: HTTP ${response.status} ${await response.text()}`);
 }
 
-/** GETs a JSON document, retrying until `accept` holds or the time is up (storage writes are batched). */
-export async function pollJson<T>(
-  url: string,
-  accept: (status: number, body: T | undefined) => boolean,
-  timeoutMs = 60_000,
-): Promise<{ status: number; body: T | undefined }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(url);
-    const text = await response.text();
-    let body: T | undefined;
-    try {
-      body = JSON.parse(text) as T;
-    } catch {
-      body = undefined;
-    }
-    if (accept(response.status, body)) return { status: response.status, body };
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${url}: last HTTP ${response.status} ${text.slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+/** Posts an OTLP/HTTP JSON export request to a loopback receiver's `/v1/traces`. */
+export function sendOtlp(otlpHttpPort: number, request: unknown): Promise<void> {
+  return postOtlpJson(`http://${LOOPBACK}:${otlpHttpPort}/v1/traces`, request);
 }

@@ -1,12 +1,8 @@
 // Measuring what tests and benchmarks run: percentiles, pauses, a process's CPU time and memory
-// (from /proc), and where the built tools are. Shared by test/ and bench/ (bench imports test/support,
+// (from /proc). Shared by test/ and bench/ (bench imports test/support,
 // never the other way round).
+import { setTimeout as delay } from "node:timers/promises";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import { REPO } from "./project";
-
-/** The Go-built tools (tools/build.sh links them here). */
-export const TOOLS_BIN = path.join(REPO, ".tools", "bin");
 
 export const median = (values: number[]): number => {
   if (values.length === 0) return Number.NaN;
@@ -25,8 +21,8 @@ export function percentile(values: number[], share: number): number {
 /** Rounds to `digits` decimals: result files hold figures, not float noise. */
 export const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** A pause between phases. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A pause between phases (node:timers/promises). */
+export const sleep = (ms: number): Promise<void> => delay(ms);
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {

@@ -1,6 +1,8 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes, randomFillSync, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { LOOPBACK } from "../../sandbox/process";
+import { ORDER_ID_KEY } from "../../contract/trace";
 
 /**
  * OTLP load for the fault tests: order-shaped traces (fake order ids, nothing personal) encoded as
@@ -129,7 +131,7 @@ export class OrderTraceTemplate {
             varintField(6, child ? 3 : 2), // CLIENT, SERVER
             fixed64(7, "startNanos"),
             fixed64(8, "endNanos"),
-            attribute(9, "order.id", orderId),
+            attribute(9, ORDER_ID_KEY, orderId),
             attribute(9, "http.request.method", "POST"),
             attribute(9, "url.path", child ? "/orders" : `/orders/${orderId}/approve`),
             attribute(9, "http.route", child ? "/orders" : "/orders/:id/approve"),
@@ -312,7 +314,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
       else if (outcome.kind === "rejected") counts.rejectedSpans += request.spans;
       else counts.unreachableSpans += request.spans;
       if (mode === "offer" || outcome.kind === "rejected") return;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      await delay(retryDelayMs);
     }
   };
 

@@ -1,10 +1,24 @@
-import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { REPO, TOOLS_BIN } from "../../cli/local/paths";
+import { startProcess, waitForHttp, type ManagedProcess, type StartOptions } from "../../sandbox/process";
 
-/** The repository root. */
-export const REPO = path.resolve(__dirname, "..", "..");
+/** The repository root and where tools/build.sh links the Go-built tools (cli/local/paths.ts). */
+export { REPO, TOOLS_BIN };
+
+/** The Go-built tools the tests and benchmarks run. */
+export type ToolName = "jaeger" | "jaeger-es-index-cleaner" | "otelcol-ordertracing" | "telemetrygen";
+
+/** A Go tool that tools/build.sh builds into .tools/bin; built (or reused from its cache) when missing. */
+export function toolBinary(tool: ToolName): string {
+  const binary = path.join(TOOLS_BIN, tool);
+  if (!existsSync(binary)) {
+    execFileSync("bash", [path.join(REPO, "tools", "build.sh"), tool], { stdio: "inherit", timeout: 3_600_000 });
+  }
+  return binary;
+}
 
 /** What a copy of the project needs to run pulumi: sources, stack files, and links to installed deps. */
 const PROJECT_ENTRIES = [
@@ -14,6 +28,7 @@ const PROJECT_ENTRIES = [
   "package.json",
   "tsconfig.json",
   "infra",
+  "contract",
   "collector",
   "policies",
   "scripts",
@@ -80,4 +95,45 @@ export function pulumi(project: ProjectCopy, args: string[], timeoutMs?: number)
     env: project.env,
     timeoutMs,
   });
+}
+
+/** Where a started process may run: a taskset CPU list (bench/support/cpu.ts), or anywhere. */
+export interface Placement {
+  cpus?: string;
+}
+
+/**
+ * The command and arguments that start `command` on `cpus` (taskset execs it, so the pid is the
+ * program's), or as it is. Pinned from the start, a Go program sizes GOMAXPROCS to its CPUs, as it
+ * does in a pod under a CPU limit.
+ */
+export function placed(command: string, args: string[], { cpus }: Placement): { command: string; args: string[] } {
+  return cpus === undefined ? { command, args } : { command: "taskset", args: ["-c", cpus, command, ...args] };
+}
+
+/** A process a test or benchmark started, and how to stop it (and remove what it left). */
+export interface StartedProcess {
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a long-running tool and waits until `readyUrl` answers 2xx; stops it (and runs `cleanup`)
+ * if it never does. The one starter behind the Jaeger and collector helpers of tests and benchmarks.
+ */
+export async function startUntilReady(
+  options: StartOptions & { readyUrl: string; timeoutMs: number; cleanup?: () => void },
+): Promise<StartedProcess> {
+  const started = startProcess(options);
+  const stop = async (): Promise<void> => {
+    await started.stop();
+    options.cleanup?.();
+  };
+  try {
+    await waitForHttp(options.readyUrl, { process: started, timeoutMs: options.timeoutMs });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: started, stop };
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { postOtlpJson } from "../../../test/support/jaeger";
 import { startJaeger, type BenchJaeger } from "../../../test/support/services";
 
 export interface LocalJaeger extends BenchJaeger {
@@ -33,15 +34,7 @@ export async function startLocalJaeger(options: { logDir?: string } = {}): Promi
   }
   return {
     ...jaeger,
-    async sendOtlpJson(request) {
-      const response = await fetch(jaeger.otlpHttpTracesUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
-      if (!response.ok)
-        throw new Error(`OTLP export to Jaeger failed: HTTP ${response.status} ${await response.text()}`);
-    },
+    sendOtlpJson: (request) => postOtlpJson(jaeger.otlpHttpTracesUrl, request),
     async stop() {
       await jaeger.stop();
       removeDir();

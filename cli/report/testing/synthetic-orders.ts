@@ -1,4 +1,4 @@
-import { ORDER_ATTRIBUTES, STATUS_CHANGE_SPAN } from "../order-contract";
+import { ORDER_ATTRIBUTES, STATUS_CHANGE_SPAN } from "../../../contract/trace";
 import type { ReportSpan, SpanKind } from "../spans";
 
 /**

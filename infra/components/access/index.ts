@@ -7,7 +7,8 @@ import { PARTS, PORTS, selectorLabels, serviceHost } from "../../topology";
 import { SERVE_PATHS } from "../../../cli/report/serve-paths";
 import { CookieSecret } from "./cookie-secret";
 import { buildJaegerUiIngress, jaegerUiUrl } from "./ingress";
-import { buildJaegerQueryNetworkPolicy, buildProxyNetworkPolicy, issuerPort } from "./network-policies";
+import { buildJaegerQueryNetworkPolicy, buildProxyNetworkPolicy } from "./network-policies";
+import { urlPort } from "../../config/validators";
 import { buildOAuth2ProxyConfig, renderOAuth2ProxyConfig } from "./oauth2-proxy-config";
 import { buildOAuth2ProxyPodSpec, oauth2ProxyImage, PROXY_CONFIG_FILE, PROXY_SECRET_KEYS } from "./oauth2-proxy-pod";
 
@@ -146,7 +147,7 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
       proxyPods,
       jaegerQueryPods: jaegerQuery.podLabels,
       proxyClients: access.proxyClients,
-      identityProvider: { cidrs: access.oidc.providerCidrs, port: issuerPort(access.oidc.issuerUrl) },
+      identityProvider: { cidrs: access.oidc.providerCidrs, port: urlPort(access.oidc.issuerUrl) },
       stuckOrdersPagePods: args.stuckOrdersPage?.podLabels,
     };
     new k8s.networking.v1.NetworkPolicy(

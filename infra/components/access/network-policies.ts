@@ -75,9 +75,3 @@ export function buildJaegerQueryNetworkPolicy(parts: AccessPolicyParts): Network
     ],
   };
 }
-
-/** The TCP port of an https issuer URL (443 unless it names one). */
-export function issuerPort(issuerUrl: string): number {
-  const url = new URL(issuerUrl);
-  return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
-}

@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { toolVersion } from "../../tool-versions";
+import { NONROOT_UID, restrictedContainerSecurity, restrictedPodSecurity } from "../../pod-security";
 import { PORTS } from "../../topology";
 import { OAUTH2_PROXY_PATHS, OAUTH2_PROXY_SECRET_ENV } from "./oauth2-proxy-config";
 
@@ -11,9 +12,6 @@ export const PROXY_SECRET_KEYS = { clientSecret: "client-secret", cookieSecret: 
 /** The config file's name inside the ConfigMap and its mount folder in the pod. */
 export const PROXY_CONFIG_FILE = "oauth2-proxy.cfg";
 const CONFIG_DIR = "/etc/oauth2-proxy";
-
-/** The distroless image's non-root user. */
-export const NONROOT_UID = 65532;
 
 /** The upstream oauth2-proxy image of the release pinned in tools/versions.env. */
 export function oauth2ProxyImage(): string {
@@ -32,7 +30,8 @@ export function buildOAuth2ProxyPodSpec(params: ProxyPodParams): PodSpec {
   return {
     // The proxy never talks to the Kubernetes API.
     automountServiceAccountToken: false,
-    securityContext: { runAsNonRoot: true, runAsUser: NONROOT_UID, seccompProfile: { type: "RuntimeDefault" } },
+    // The distroless image's non-root user.
+    securityContext: restrictedPodSecurity(NONROOT_UID),
     containers: [
       {
         name: "oauth2-proxy",
@@ -46,11 +45,7 @@ export function buildOAuth2ProxyPodSpec(params: ProxyPodParams): PodSpec {
         readinessProbe: { httpGet: { path: OAUTH2_PROXY_PATHS.ready, port: "http" }, periodSeconds: 10 },
         livenessProbe: { httpGet: { path: OAUTH2_PROXY_PATHS.ping, port: "http" }, periodSeconds: 20 },
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ["ALL"] },
-        },
+        securityContext: restrictedContainerSecurity(),
         volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
       },
     ],

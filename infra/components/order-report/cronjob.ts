@@ -1,12 +1,10 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { statusOwnersArg } from "../../../cli/report/options";
+import { NONROOT_UID, restrictedContainerSecurity, restrictedPodSecurity } from "../../pod-security";
 import { CLUSTER_DNS_PEER, PORTS } from "../../topology";
 
 type CronJobSpec = k8s.types.input.batch.v1.CronJobSpec;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
-
-/** A non-root user that exists in distroless and slim Node.js images alike. */
-const NONROOT_UID = 65532;
 
 /**
  * A day of 10,000 orders is ~60,000 traces held in memory at once; the benchmark's process peaked
@@ -14,18 +12,9 @@ const NONROOT_UID = 65532;
  */
 export const RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } };
 
-/** The report's pods, CronJob and exporter alike: non-root, no privilege, read-only root. */
-export const POD_SECURITY = {
-  runAsNonRoot: true,
-  runAsUser: NONROOT_UID,
-  runAsGroup: NONROOT_UID,
-  seccompProfile: { type: "RuntimeDefault" },
-};
-export const CONTAINER_SECURITY = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ["ALL"] },
-};
+/** The report's pods, CronJob and exporter alike: our image's non-root user, no privilege, read-only root. */
+export const POD_SECURITY = restrictedPodSecurity(NONROOT_UID);
+export const CONTAINER_SECURITY = restrictedContainerSecurity();
 
 /** A run that takes longer than this is stopped; the next schedule starts a fresh one. */
 const RUN_DEADLINE_SECONDS = 15 * 60;

@@ -1,6 +1,9 @@
 /**
  * The order statuses of ../shared/DESIGN.md ("Order statuses") and who moves an order between
  * them. Shop, CRM and MES all read them from here so no service invents a status.
+ *
+ * A copy of the statuses in ../../../../contract/trace.ts: this package is built on its own
+ * (rootDir src), so it cannot import the contract; contract/trace.test.ts keeps the two equal.
  */
 /** The path every order should take, in order: the statuses an order passes from shop to customer. */
 export const HAPPY_PATH = [
