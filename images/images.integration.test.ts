@@ -517,6 +517,18 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
 
   describe("report, against a real Jaeger", () => {
     let jaeger: LocalJaeger;
+    /** The report image's command over the test's Jaeger: orders of the last 24 h, stuck after 30 min. */
+    const reportArgs = (entrypoint: string[], ...more: string[]): string[] => [
+      ...entrypoint,
+      "report",
+      "--jaeger-url",
+      jaeger.queryUrl,
+      "--since",
+      "24h",
+      "--stuck-after",
+      "30m",
+      ...more,
+    ];
 
     beforeAll(async () => {
       jaeger = await startLocalJaeger();
@@ -534,18 +546,7 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
 
     it("answers the question once (the CronJob)", async () => {
       const { rootfs, config } = rootfsOf(REPORT_IMAGE.name);
-      const args = [
-        ...config.Entrypoint,
-        "report",
-        "--jaeger-url",
-        jaeger.queryUrl,
-        "--since",
-        "24h",
-        "--stuck-after",
-        "30m",
-        "--format",
-        "json",
-      ];
+      const args = reportArgs(config.Entrypoint, "--format", "json");
       await expect
         .poll(
           async () => {
@@ -571,21 +572,7 @@ describe("the linux/amd64 images under runc, as their pods run them", () => {
       const exporter = runContainer({
         id: "report-serve",
         rootfs,
-        args: [
-          ...config.Entrypoint,
-          "report",
-          "--jaeger-url",
-          jaeger.queryUrl,
-          "--since",
-          "24h",
-          "--stuck-after",
-          "30m",
-          "--serve",
-          "--listen",
-          `${LOOPBACK}:${port}`,
-          "--interval",
-          "2s",
-        ],
+        args: [...reportArgs(config.Entrypoint), "--serve", "--listen", `${LOOPBACK}:${port}`, "--interval", "2s"],
         env: config.Env ?? [],
         user: IMAGE_USER,
       });
