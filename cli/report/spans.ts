@@ -130,6 +130,11 @@ const first = (attributes: ReadonlyMap<string, string>, keys: readonly string[])
  */
 const DEFAULT_EXCHANGES: ReadonlySet<string> = new Set(["<default>", "amq.default"]);
 
+/** The queue or exchange a messaging span names, passing by the default exchange's names. */
+function destinationOf(attributes: ReadonlyMap<string, string>): string | undefined {
+  return SEMCONV.queue.map((key) => attributes.get(key)).find((name) => name && !DEFAULT_EXCHANGES.has(name));
+}
+
 /** Messaging operations as a person says them: a message is published or processed. */
 const MESSAGING_VERBS: Record<string, string> = {
   publish: "publish",
@@ -168,7 +173,7 @@ export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanK
   const method = first(attributes, SEMCONV.httpMethod);
   const route = first(attributes, SEMCONV.httpRoute);
   if (method && route) return `${method} ${routeTemplate(route, first(attributes, SEMCONV.urlPath))}`;
-  const queue = SEMCONV.queue.map((key) => attributes.get(key)).find((name) => name && !DEFAULT_EXCHANGES.has(name));
+  const queue = destinationOf(attributes);
   if (queue && (kind === "producer" || kind === "consumer")) {
     const said = first(attributes, SEMCONV.messagingOperation)?.toLowerCase();
     const verb = (said && MESSAGING_VERBS[said]) ?? (kind === "producer" ? "publish" : "process");
@@ -186,10 +191,7 @@ export function requestName(attributes: ReadonlyMap<string, string>, kind: SpanK
  */
 export function brokerHousekeeping(attributes: ReadonlyMap<string, string>, kind: SpanKind | undefined): boolean {
   if (kind === "producer" || kind === "consumer" || !attributes.get("messaging.system")) return false;
-  return !SEMCONV.queue.some((key) => {
-    const name = attributes.get(key);
-    return name !== undefined && name !== "" && !DEFAULT_EXCHANGES.has(name);
-  });
+  return destinationOf(attributes) === undefined;
 }
 
 function httpStatusOf(attributes: ReadonlyMap<string, string>): number | undefined {
