@@ -46,8 +46,8 @@ import {
   type ResultTable,
 } from "./support/results";
 import { counterSum } from "../test/support/collector";
-import { startCollector, startJaeger } from "../test/support/services";
-import { createOrders, ORDER_BODY, startShopBackends } from "../test/support/shop";
+import { createOrders, ORDER_BODY } from "../test/support/shop";
+import { startShopPipeline, type ShopPipeline } from "./support/shop-pipeline";
 
 const options = benchOptions();
 /** `--node 20,22,24`: the major versions of Node.js to run Shop on, in this order. */
@@ -153,22 +153,14 @@ async function main(): Promise<void> {
   const anchors = new Map<string, Anchor>(runtimes.map((runtime) => [runtime.version, anchorFor(runtime.version)]));
   const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-bench-overhead-"));
   const stack = readDevStack(ROOT);
-  const started: Array<{ stop(): Promise<unknown> }> = [];
+  let pipeline: ShopPipeline | undefined;
   const samples: RunSample[] = [];
   /** Spans the collector accepted during each Shop's life: proof that a variant traced at all. */
   const exported: Array<{ node: string; round: number; variant: Variant; spansAccepted: number }> = [];
   const fixedRates: Record<string, Partial<Record<Endpoint, number>>> = {};
   try {
-    const backends = await startShopBackends(stack, logDir);
-    started.push(backends);
-    pinOther(backends.s3.pid);
-    pinOther(backends.crm.pid);
-    const jaeger = await startJaeger({ kind: "memory", maxTraces: 100_000 }, logDir);
-    started.push(jaeger);
-    pinOther(jaeger.process.pid);
-    const collector = await startCollector("generated", stack, jaeger.otlpGrpc, logDir);
-    started.push(collector);
-    pinOther(collector.process.pid);
+    pipeline = await startShopPipeline(stack, logDir, pinOther);
+    const { backends, collector } = pipeline;
     const nobodyListening = `${LOOPBACK}:${await freePort()}`;
     const otlpEndpointOf: Record<Variant, string | undefined> = {
       plain: undefined,
@@ -285,7 +277,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const process of started.reverse()) await process.stop();
+    await pipeline?.stop();
     rmSync(logDir, { recursive: true, force: true });
   }
 

@@ -30,8 +30,8 @@ import { fileURLToPath } from "node:url";
 import { readDevStack } from "../cli/local/pipeline";
 import { BUNDLE_DIR } from "../cli/local/paths";
 import { cpuSeconds, round, sleep } from "../test/support/measure";
-import { startCollector, startJaeger } from "../test/support/services";
-import { createOrders, startShopBackends } from "../test/support/shop";
+import { createOrders } from "../test/support/shop";
+import { startShopPipeline, type ShopPipeline } from "./support/shop-pipeline";
 import { cpuLayout, pinTo } from "./support/cpu";
 import { nodeRuntime } from "./support/node-runtime";
 import { attribute, CATEGORIES, type CpuProfile, type ProfileNode } from "./support/cpu-profile";
@@ -60,18 +60,10 @@ async function main(): Promise<void> {
   const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-bench-profile-"));
   const profileDir = path.join(logDir, "cpu-profile");
   const stack = readDevStack(ROOT);
-  const started: Array<{ stop(): Promise<unknown> }> = [];
+  let pipeline: ShopPipeline | undefined;
   try {
-    const backends = await startShopBackends(stack, logDir);
-    started.push(backends);
-    pinOther(backends.s3.pid);
-    pinOther(backends.crm.pid);
-    const jaeger = await startJaeger({ kind: "memory", maxTraces: 100_000 }, logDir);
-    started.push(jaeger);
-    pinOther(jaeger.process.pid);
-    const collector = await startCollector("generated", stack, jaeger.otlpGrpc, logDir);
-    started.push(collector);
-    pinOther(collector.process.pid);
+    pipeline = await startShopPipeline(stack, logDir, pinOther);
+    const { backends, collector } = pipeline;
 
     const { shop, url } = await backends.startShop(
       "shop-profiled",
@@ -140,7 +132,7 @@ async function main(): Promise<void> {
         `window, ${SAMPLING_INTERVAL_US} µs apart; GC caused by tracing's allocations counts as other`,
     );
   } finally {
-    for (const process of started.reverse()) await process.stop();
+    await pipeline?.stop();
     rmSync(logDir, { recursive: true, force: true });
   }
 }
