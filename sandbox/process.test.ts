@@ -4,14 +4,16 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pollUntil } from "../test/support/poll";
 import { freePorts, isAlive, LOOPBACK, startProcess, waitForHttp, waitForPort } from "./process";
 
 const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-process-test-"));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 
-async function waitUntil(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await delay(50);
-}
+// Generous: these waits end as soon as the check holds, and under CI's parallel load a child
+// (ts-node above all) can take seconds to start.
+const WAIT_MS = 20_000;
+const waitUntil = (check: () => boolean) => pollUntil(check, WAIT_MS, 50);
 
 /** The pid a child wrote to a file, once it is there. */
 async function pidWrittenTo(file: string): Promise<number> {
@@ -36,46 +38,54 @@ describe("local process helpers", () => {
     server.close();
   });
 
-  it("logs to a file and stops the whole process group, grandchildren included", async () => {
-    const pidFile = path.join(logDir, "grandchild.pid");
-    const parent = startProcess({
-      name: "group",
-      command: "bash",
-      args: ["-c", `echo started; sleep 300 & echo $! > ${pidFile}; wait`],
-      logDir,
-    });
-    const grandchild = await pidWrittenTo(pidFile);
-    expect(isAlive(grandchild)).toBe(true);
-    await parent.stop();
-    await waitUntil(() => !isAlive(grandchild));
-    expect(isAlive(grandchild)).toBe(false);
-    expect(parent.running()).toBe(false);
-    expect(readFileSync(parent.logFile, "utf8")).toContain("started");
-  });
+  it(
+    "logs to a file and stops the whole process group, grandchildren included",
+    async () => {
+      const pidFile = path.join(logDir, "grandchild.pid");
+      const parent = startProcess({
+        name: "group",
+        command: "bash",
+        args: ["-c", `echo started; sleep 300 & echo $! > ${pidFile}; wait`],
+        logDir,
+      });
+      const grandchild = await pidWrittenTo(pidFile);
+      expect(isAlive(grandchild)).toBe(true);
+      await parent.stop();
+      await waitUntil(() => !isAlive(grandchild));
+      expect(isAlive(grandchild)).toBe(false);
+      expect(parent.running()).toBe(false);
+      expect(readFileSync(parent.logFile, "utf8")).toContain("started");
+    },
+    2 * WAIT_MS,
+  );
 
-  it("takes its children along when the process that started them is ended by a signal", async () => {
-    const pidFile = path.join(logDir, "orphan-candidate.pid");
-    const script = path.join(logDir, "starter.ts");
-    writeFileSync(
-      script,
-      `import { startProcess } from ${JSON.stringify(path.join(__dirname, "process"))};\n` +
-        `startProcess({ name: "sleeper", command: "bash", args: ["-c", "echo $$ > ${pidFile}; exec sleep 300"], logDir: ${JSON.stringify(logDir)} });\n` +
-        "setInterval(() => undefined, 1000);\n",
-    );
-    const starter = startProcess({
-      name: "starter",
-      command: process.execPath,
-      args: ["-r", "ts-node/register/transpile-only", script],
-      cwd: path.resolve(__dirname, ".."),
-      logDir,
-    });
-    const sleeper = await pidWrittenTo(pidFile);
-    expect(isAlive(sleeper)).toBe(true);
-    process.kill(starter.pid, "SIGTERM");
-    expect((await starter.exited).signal).toBe("SIGTERM");
-    await waitUntil(() => !isAlive(sleeper));
-    expect(isAlive(sleeper)).toBe(false);
-  });
+  it(
+    "takes its children along when the process that started them is ended by a signal",
+    async () => {
+      const pidFile = path.join(logDir, "orphan-candidate.pid");
+      const script = path.join(logDir, "starter.ts");
+      writeFileSync(
+        script,
+        `import { startProcess } from ${JSON.stringify(path.join(__dirname, "process"))};\n` +
+          `startProcess({ name: "sleeper", command: "bash", args: ["-c", "echo $$ > ${pidFile}; exec sleep 300"], logDir: ${JSON.stringify(logDir)} });\n` +
+          "setInterval(() => undefined, 1000);\n",
+      );
+      const starter = startProcess({
+        name: "starter",
+        command: process.execPath,
+        args: ["-r", "ts-node/register/transpile-only", script],
+        cwd: path.resolve(__dirname, ".."),
+        logDir,
+      });
+      const sleeper = await pidWrittenTo(pidFile);
+      expect(isAlive(sleeper)).toBe(true);
+      process.kill(starter.pid, "SIGTERM");
+      expect((await starter.exited).signal).toBe("SIGTERM");
+      await waitUntil(() => !isAlive(sleeper));
+      expect(isAlive(sleeper)).toBe(false);
+    },
+    2 * WAIT_MS,
+  );
 
   it("kills a child that ignores SIGTERM once the grace period is over", async () => {
     const stubborn = startProcess({
