@@ -3,7 +3,6 @@
  * and the same pipeline at a loopback location for the local sandbox and the tests.
  */
 import type { CollectorConfig } from "../config/collector";
-import { parseQuantity } from "../config/validators";
 import { PARTS, PORTS, serviceHost, type Part } from "../topology";
 import {
   memoryLimiterFor,
@@ -116,13 +115,7 @@ function pipelineSettings(
   config: CollectorConfig,
   persistentQueue = config.queue.persistent,
 ): Pick<CollectorSettings, "memoryLimiter" | "sampling" | "queueSpans"> {
-  const memoryLimiter = memoryLimiterFor(bytes(config.resources.limits.memory));
-  const queueDisk = persistentQueue ? bytes(config.queue.diskSize) : undefined;
+  const memoryLimiter = memoryLimiterFor(config.memoryLimitBytes);
+  const queueDisk = persistentQueue ? config.queue.diskBytes : undefined;
   return { memoryLimiter, sampling: { ...config.sampling }, queueSpans: queueSpansFor(memoryLimiter, queueDisk) };
-}
-
-function bytes(quantity: string): number {
-  const value = parseQuantity(quantity);
-  if (value === undefined) throw new Error(`not a Kubernetes quantity: "${quantity}" (the config reader checks it)`);
-  return value;
 }

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { JaegerConfig } from "../config/jaeger";
-import { parseQuantity } from "../config/validators";
 import { buildJaegerConfig, buildJaegerUiConfig, renderJaegerConfig } from "../jaeger/config";
 import { buildJaegerDeploymentSpec, jaegerVolumes } from "../jaeger/deployment";
 import { clusterJaegerSettings, type StorageConnection } from "../jaeger/settings";
@@ -45,7 +44,6 @@ export class Jaeger extends pulumi.ComponentResource {
     const pods = selectorLabels(PARTS.jaeger);
     const labels = { ...commonLabels(COMPONENT), ...pods };
     const metadata = { name: PARTS.jaeger, namespace, labels };
-    const memoryLimitBytes = parseQuantity(jaeger.resources.limits.memory) ?? 0;
 
     const configText = pulumi.output(args.storage).apply((storage) =>
       renderJaegerConfig(
@@ -56,7 +54,7 @@ export class Jaeger extends pulumi.ComponentResource {
             replicas: args.index.replicas,
             retentionDays: args.retentionDays,
             basePath: jaeger.basePath,
-            memoryLimitBytes,
+            memoryLimitBytes: jaeger.memoryLimitBytes,
           }),
         ),
       ),
@@ -84,7 +82,6 @@ export class Jaeger extends pulumi.ComponentResource {
           jaeger,
           pods,
           labels,
-          memoryLimitBytes,
           serviceAccountName: serviceAccount.metadata.name,
           configChecksum: configText.apply((text) => sha256(text + uiConfig)),
           volumes: volumes.apply((v) => v.volumes),

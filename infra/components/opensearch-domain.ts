@@ -1,12 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseQuantity } from "../config/validators";
 import type { OpenSearchAwsStorage } from "../config/storage";
 
 export interface OpenSearchDomainArgs {
   backend: OpenSearchAwsStorage;
-  /** EBS volume of each data node: the stack's per-node disk quota (storage.diskSize). */
-  diskSize: string;
+  /** EBS volume of each data node in bytes: the stack's per-node disk quota (storage.diskSize). */
+  diskBytes: number;
   /** The fine-grained access control master user's password (a Pulumi secret). */
   masterPassword: pulumi.Input<string>;
 }
@@ -31,7 +30,7 @@ export function buildOpenSearchDomainArgs(args: OpenSearchDomainArgs): aws.opens
     ebsOptions: {
       ebsEnabled: true,
       volumeType: "gp3",
-      volumeSize: Math.floor((parseQuantity(args.diskSize) ?? 0) / 2 ** 30),
+      volumeSize: args.diskBytes / 2 ** 30,
     },
     // No public endpoint: the domain has addresses only in these private subnets.
     vpcOptions: {

@@ -90,7 +90,7 @@ export class TraceStorage extends pulumi.ComponentResource {
       case "opensearch-aws": {
         const domain = new OpenSearchDomain(
           `${name}-opensearch`,
-          { backend, diskSize: storage.diskSize, masterPassword: args.password! },
+          { backend, diskBytes: storage.diskBytes, masterPassword: args.password! },
           child,
         );
         url = domain.url;

@@ -37,8 +37,9 @@ describe("readCollectorConfig", () => {
       samplerReplicas: 2,
       image: PUBLISHED,
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      memoryLimitBytes: 512 * 2 ** 20,
       sampling: { latencyThresholdMs: 2000, keepPercent: 10, decisionWaitSeconds: 30, numTraces: 50_000 },
-      queue: { persistent: false, diskSize: "1Gi" },
+      queue: { persistent: false, diskSize: "1Gi", diskBytes: 2 ** 30 },
     });
   });
 
@@ -80,7 +81,7 @@ describe("readCollectorConfig", () => {
       "order-tracing:collector.replicas: expected an integer from 1 to 50, got 0",
       'order-tracing:collector.image: expected an image reference with a tag or digest such as registry.example.com/order-tracing/otelcol-ordertracing@sha256:<digest> (what `npm run images -- --push` prints), got "Ghcr.io/Bad Image"',
       'order-tracing:collector.resources.requests.memory: expected a memory size such as "128Mi" or "2Gi" (a Kubernetes quantity), got "512MB"',
-      "order-tracing:collector.resources.limits.cpu: must be at least the request (2), got 1",
+      "order-tracing:collector.resources.requests.cpu: must not exceed limits.cpu (1), got 2",
       "order-tracing:collector.resources.limits.memory: must be at least 256Mi: the memory limiter refuses data at 80% of it and tail sampling holds traces in memory; got 128Mi",
       "order-tracing:collector.sampling.latencyThresholdMs: expected an integer of at least 1, got 0",
       "order-tracing:collector.sampling.keepPercent: expected a number from 0 to 100, got 150",

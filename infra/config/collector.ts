@@ -1,7 +1,8 @@
 import { toolVersion } from "../tool-versions";
-import { cpuQuantity, memoryQuantity, parseQuantity } from "./validators";
+import { memoryQuantity, parseQuantity } from "./validators";
 import { imageReference, missingOwnImage } from "./images";
 import type { ConfigReader } from "./read";
+import { hasErrorsUnder, readResources, type Resources } from "./sections";
 import type { ConfigKeyDoc } from "./reference";
 
 /** How the collector gateway is laid out (docs/collector.md). */
@@ -11,11 +12,6 @@ export type CollectorLayout = (typeof COLLECTOR_LAYOUTS)[number];
 /** The distribution's version (tools/versions.env), the tag of its image (images/definitions.ts). */
 export function collectorVersion(): string {
   return toolVersion("OTELCOL_VERSION");
-}
-
-export interface CollectorResources {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
 }
 
 /** The validated `order-tracing:collector` section. */
@@ -28,7 +24,9 @@ export interface CollectorConfig {
   /** Reference of our collector image, as `npm run images -- --push` printed it. */
   image: string;
   /** Per pod, for every tier. */
-  resources: CollectorResources;
+  resources: Resources;
+  /** `resources.limits.memory` in bytes: the memory limiter and the queue are sized from it. */
+  memoryLimitBytes: number;
   sampling: {
     latencyThresholdMs: number;
     keepPercent: number;
@@ -36,7 +34,7 @@ export interface CollectorConfig {
     numTraces: number;
   };
   /** The sending queue towards Jaeger: on an emptyDir of `diskSize` when persistent, else in memory. */
-  queue: { persistent: boolean; diskSize: string };
+  queue: { persistent: boolean; diskSize: string; diskBytes: number };
 }
 
 const FIELDS = {
@@ -91,7 +89,7 @@ export function readCollectorConfig(read: ConfigReader, requireOwnImages = false
     replicas,
     samplerReplicas,
     image: image ?? "",
-    resources: readResources(read),
+    ...readCollectorResources(read),
     sampling: {
       latencyThresholdMs: read.number("collector.sampling.latencyThresholdMs", 2000, { min: 1, integer: true }),
       keepPercent: read.number("collector.sampling.keepPercent", 10, { min: 0, max: 100 }),
@@ -102,45 +100,29 @@ export function readCollectorConfig(read: ConfigReader, requireOwnImages = false
       }),
       numTraces: read.number("collector.sampling.numTraces", 50_000, { min: 100, integer: true }),
     },
-    queue: {
-      persistent: read.boolean("collector.queue.persistent", false),
-      diskSize: read.string("collector.queue.diskSize", "1Gi", memoryQuantity),
-    },
+    queue: readQueue(read),
   };
 }
 
-function readResources(read: ConfigReader): CollectorResources {
-  const resources: CollectorResources = {
-    requests: {
-      cpu: read.string("collector.resources.requests.cpu", "100m", cpuQuantity),
-      memory: read.string("collector.resources.requests.memory", "256Mi", memoryQuantity),
-    },
-    limits: {
-      cpu: read.string("collector.resources.limits.cpu", "1", cpuQuantity),
-      memory: read.string("collector.resources.limits.memory", "512Mi", memoryQuantity),
-    },
-  };
-  const wrong = (key: string): boolean => read.errors.some((e) => e.key === key);
-  for (const resource of ["cpu", "memory"] as const) {
-    const requestKey = `collector.resources.requests.${resource}`;
-    const limitKey = `collector.resources.limits.${resource}`;
-    // A value that failed its own check was replaced by the default: comparing it says nothing.
-    if (wrong(requestKey) || wrong(limitKey)) continue;
-    const request = parseQuantity(resources.requests[resource]) ?? 0;
-    const limit = parseQuantity(resources.limits[resource]) ?? 0;
-    if (limit < request) {
-      read.fail(
-        limitKey,
-        `must be at least the request (${resources.requests[resource]}), got ${resources.limits[resource]}`,
-      );
-    }
-  }
-  const memoryLimit = parseQuantity(resources.limits.memory) ?? 0;
-  if (!wrong("collector.resources.limits.memory") && memoryLimit < (parseQuantity(MIN_MEMORY_LIMIT) ?? 0)) {
+function readQueue(read: ConfigReader): CollectorConfig["queue"] {
+  const persistent = read.boolean("collector.queue.persistent", false);
+  const diskSize = read.string("collector.queue.diskSize", "1Gi", memoryQuantity);
+  return { persistent, diskSize, diskBytes: parseQuantity(diskSize)! };
+}
+
+const DEFAULT_RESOURCES: Resources = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { cpu: "1", memory: "512Mi" },
+};
+
+function readCollectorResources(read: ConfigReader): Pick<CollectorConfig, "resources" | "memoryLimitBytes"> {
+  const resources = readResources(read, "collector.resources", DEFAULT_RESOURCES);
+  const key = "collector.resources.limits.memory";
+  if (!hasErrorsUnder(read, key) && resources.memoryLimitBytes < parseQuantity(MIN_MEMORY_LIMIT)!) {
     read.fail(
-      "collector.resources.limits.memory",
+      key,
       `must be at least ${MIN_MEMORY_LIMIT}: the memory limiter refuses data at 80% of it and tail sampling ` +
-        `holds traces in memory; got ${resources.limits.memory}`,
+        `holds traces in memory; got ${resources.resources.limits.memory}`,
     );
   }
   return resources;

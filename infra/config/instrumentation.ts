@@ -8,7 +8,8 @@ import {
   type Language,
   type NodeModuleFormat,
 } from "../injection/languages";
-import { cpuQuantity, dnsLabel, memoryQuantity, parseQuantity } from "./validators";
+import { dnsLabel, memoryQuantity } from "./validators";
+import { readResources, type Resources } from "./sections";
 import { imageReference, missingOwnImage } from "./images";
 import { ConfigReader } from "./read";
 import { parseRules } from "../../instrumentation/src/rules";
@@ -51,10 +52,10 @@ const FIELDS: Record<string, readonly string[]> = {
  * (page cache included) of 4.8 MiB. The limit leaves about 3x room over the RSS; the test runs the
  * copy under exactly these limits.
  */
-export const DEFAULT_INIT_CONTAINER_RESOURCES = {
+export const DEFAULT_INIT_CONTAINER_RESOURCES: Resources = {
   requests: { cpu: "10m", memory: "16Mi" },
   limits: { cpu: "100m", memory: "32Mi" },
-} as const;
+};
 
 /**
  * Reads `order-tracing:instrumentation`: the agent images, the init container's resources, the
@@ -98,35 +99,11 @@ export function readInstrumentationConfig(read: ConfigReader, requireOwnImages =
 
   return {
     agents,
-    initContainerResources: readResources(read),
+    initContainerResources: readResources(read, "instrumentation.resources", DEFAULT_INIT_CONTAINER_RESOURCES)
+      .resources,
     forceConflicts: read.boolean("instrumentation.forceConflicts", false),
     services,
   };
-}
-
-function readResources(read: ConfigReader): ResourceRequirements {
-  const key = "instrumentation.resources";
-  const amount = (kind: "requests" | "limits", resource: "cpu" | "memory") =>
-    read.string(
-      `${key}.${kind}.${resource}`,
-      DEFAULT_INIT_CONTAINER_RESOURCES[kind][resource],
-      resource === "cpu" ? cpuQuantity : memoryQuantity,
-    );
-  const resources = {
-    requests: { cpu: amount("requests", "cpu"), memory: amount("requests", "memory") },
-    limits: { cpu: amount("limits", "cpu"), memory: amount("limits", "memory") },
-  };
-  for (const resource of ["cpu", "memory"] as const) {
-    const request = parseQuantity(resources.requests[resource]) ?? 0;
-    const limit = parseQuantity(resources.limits[resource]) ?? 0;
-    if (request > limit) {
-      read.fail(
-        `${key}.requests.${resource}`,
-        `must not exceed limits.${resource} (${resources.limits[resource]}), got ${resources.requests[resource]}`,
-      );
-    }
-  }
-  return resources;
 }
 
 function readServices(read: ConfigReader): InstrumentedService[] {

@@ -1,15 +1,17 @@
 import type { QuotaConfig } from "./guards";
 import { toolVersion } from "../tool-versions";
-import { cpuQuantity, imageReferenceCheck, memoryQuantity, parseQuantity } from "./validators";
+import { imageReferenceCheck, parseQuantity } from "./validators";
 import type { ConfigReader } from "./read";
-import { hasErrorsUnder, refuseUnknownFields } from "./sections";
+import { hasErrorsUnder, readResources, refuseUnknownFields, type Resources } from "./sections";
 import type { ConfigKeyDoc } from "./reference";
 
 /** The validated `order-tracing:jaeger` section: Jaeger v2 (OTLP in, storage out, query). */
 export interface JaegerConfig {
   /** Stateless against Elasticsearch/OpenSearch, so any number serves both OTLP and query. */
   replicas: number;
-  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+  resources: Resources;
+  /** `resources.limits.memory` in bytes: Jaeger's memory-bounded settings are sized from it. */
+  memoryLimitBytes: number;
   /** Path prefix of the UI and API, e.g. `/jaeger` when the UI shares a host with other tools. */
   basePath: string;
   /** Full image reference; empty: the Jaeger v2 release matching tools/versions.env. */
@@ -25,28 +27,9 @@ const FIELDS = {
 
 export function readJaegerConfig(read: ConfigReader, quota: QuotaConfig): JaegerConfig {
   refuseUnknownFields(read, FIELDS);
-  const resources = {
-    requests: {
-      cpu: read.string("jaeger.resources.requests.cpu", "100m", cpuQuantity),
-      memory: read.string("jaeger.resources.requests.memory", "256Mi", memoryQuantity),
-    },
-    limits: {
-      cpu: read.string("jaeger.resources.limits.cpu", "1", cpuQuantity),
-      memory: read.string("jaeger.resources.limits.memory", "512Mi", memoryQuantity),
-    },
-  };
-  for (const what of ["cpu", "memory"] as const) {
-    const request = parseQuantity(resources.requests[what]);
-    const limit = parseQuantity(resources.limits[what]);
-    if (request !== undefined && limit !== undefined && request > limit && !hasErrorsUnder(read, "jaeger.resources"))
-      read.fail(
-        `jaeger.resources.requests.${what}`,
-        `${resources.requests[what]} is more than the limit ${resources.limits[what]}`,
-      );
-  }
-  const limitMemory = parseQuantity(resources.limits.memory);
+  const { resources, memoryLimitBytes } = readResources(read, "jaeger.resources", DEFAULT_RESOURCES);
   const maxContainer = parseQuantity(quota.maxContainerMemory);
-  if (limitMemory !== undefined && maxContainer !== undefined && limitMemory > maxContainer)
+  if (maxContainer !== undefined && memoryLimitBytes > maxContainer && !hasErrorsUnder(read, "jaeger.resources"))
     read.fail(
       "jaeger.resources.limits.memory",
       `${resources.limits.memory} is more than quota.maxContainerMemory (${quota.maxContainerMemory})`,
@@ -54,10 +37,16 @@ export function readJaegerConfig(read: ConfigReader, quota: QuotaConfig): Jaeger
   return {
     replicas: read.number("jaeger.replicas", 1, { min: 1, max: 10, integer: true }),
     resources,
+    memoryLimitBytes,
     basePath: read.string("jaeger.basePath", "/", basePath),
     image: read.string("jaeger.image", undefined, jaegerImage),
   };
 }
+
+const DEFAULT_RESOURCES: Resources = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { cpu: "1", memory: "512Mi" },
+};
 
 const jaegerImage = imageReferenceCheck(`"jaegertracing/jaeger:${toolVersion("JAEGER_V2_VERSION")}"`);
 

@@ -194,7 +194,7 @@ describe("quota and jaeger config", () => {
 
   it("refuses a Jaeger base path with a trailing slash and requests above limits", () => {
     expect(problems({ jaeger: { basePath: "/jaeger/", resources: { requests: { memory: "1Gi" } } } })).toEqual([
-      "order-tracing:jaeger.resources.requests.memory: 1Gi is more than the limit 512Mi",
+      "order-tracing:jaeger.resources.requests.memory: must not exceed limits.memory (512Mi), got 1Gi",
       'order-tracing:jaeger.basePath: expected "/" or a path such as "/jaeger" (no trailing slash), got "/jaeger/"',
     ]);
   });

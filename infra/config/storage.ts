@@ -46,6 +46,8 @@ export interface ElasticsearchStorage {
   nodes: number;
   /** Memory request = limit of each node; the JVM heap is half of it. */
   memory: string;
+  /** `memory` in bytes. */
+  memoryBytes: number;
   cpu: string;
   storageClassName?: string;
   image: string;
@@ -80,11 +82,15 @@ export interface StorageConfig {
   backend: ElasticsearchStorage | OpenSearchAwsStorage | ExternalStorage;
   /** Data disk of each storage node: the PVC of an Elasticsearch node or the EBS volume of a domain node. */
   diskSize: string;
+  /** `diskSize` in bytes. */
+  diskBytes: number;
   retention: { days: number; schedule: string };
   index: { prefix: string; replicas: number };
   /** Whether a password secret is set (external, opensearch-aws); the value is read by the root. */
   passwordSecret: boolean;
 }
+
+type Disk = Pick<StorageConfig, "diskSize" | "diskBytes">;
 
 const FIELDS = {
   storage: [
@@ -149,6 +155,7 @@ export function readStorageConfig(read: ConfigReader, quota: QuotaConfig): Stora
     schedule: read.string("storage.retentionSchedule", DEFAULT_RETENTION_SCHEDULE, cronSchedule),
   };
   const diskSize = read.string("storage.diskSize", "10Gi", memoryQuantity);
+  const disk = { diskSize, diskBytes: parseQuantity(diskSize)! };
   const index = {
     prefix: read.string("storage.indexPrefix", "order-tracing", indexPrefix),
     replicas: read.number("storage.indexReplicas", 0, { min: 0, max: 5, integer: true }),
@@ -169,17 +176,17 @@ export function readStorageConfig(read: ConfigReader, quota: QuotaConfig): Stora
 
   const backend =
     kind === "elasticsearch"
-      ? readElasticsearch(read, quota, diskSize, index.replicas)
+      ? readElasticsearch(read, quota, disk, index.replicas)
       : kind === "opensearch-aws"
-        ? readOpenSearchAws(read, diskSize, index.replicas)
+        ? readOpenSearchAws(read, disk, index.replicas)
         : readExternal(read);
-  return { backend, diskSize, retention, index, passwordSecret };
+  return { backend, ...disk, retention, index, passwordSecret };
 }
 
 function readElasticsearch(
   read: ConfigReader,
   quota: QuotaConfig,
-  diskSize: string,
+  { diskSize, diskBytes }: Disk,
   replicas: number,
 ): ElasticsearchStorage {
   const nodes = read.number("storage.elasticsearch.nodes", 1, { min: 1, max: 9, integer: true });
@@ -197,8 +204,8 @@ function readElasticsearch(
     );
   }
   const memory = read.string("storage.elasticsearch.memory", "2Gi", memoryQuantity);
-  const memoryBytes = parseQuantity(memory);
-  if (memoryBytes !== undefined && !hasErrorsUnder(read, "storage.elasticsearch.memory")) {
+  const memoryBytes = parseQuantity(memory)!;
+  if (!hasErrorsUnder(read, "storage.elasticsearch.memory")) {
     if (memoryBytes < parseQuantity(MIN_ELASTICSEARCH_MEMORY)!)
       read.fail(
         "storage.elasticsearch.memory",
@@ -223,8 +230,7 @@ function readElasticsearch(
           "which also has to hold Jaeger and the collector; raise the quota or lower this",
       );
   }
-  const diskBytes = parseQuantity(diskSize);
-  if (diskBytes !== undefined && !hasErrorsUnder(read, "storage.diskSize")) {
+  if (!hasErrorsUnder(read, "storage.diskSize")) {
     const storageQuota = parseQuantity(quota.storage);
     if (storageQuota !== undefined && diskBytes * nodes > storageQuota)
       read.fail(
@@ -261,6 +267,7 @@ function readElasticsearch(
     kind: "elasticsearch",
     nodes,
     memory,
+    memoryBytes,
     cpu: read.string("storage.elasticsearch.cpu", "1", cpuQuantity),
     storageClassName: read.string("storage.elasticsearch.storageClassName", undefined, dnsSubdomain),
     image: read.string("storage.elasticsearch.image", DEFAULT_ELASTICSEARCH_IMAGE, elasticsearchImage),
@@ -269,7 +276,7 @@ function readElasticsearch(
   };
 }
 
-function readOpenSearchAws(read: ConfigReader, diskSize: string, replicas: number): OpenSearchAwsStorage {
+function readOpenSearchAws(read: ConfigReader, { diskSize, diskBytes }: Disk, replicas: number): OpenSearchAwsStorage {
   const instanceCount = read.number("storage.opensearchAws.instanceCount", 3, { min: 1, max: 20, integer: true });
   if (replicas > instanceCount - 1) {
     read.fail(
@@ -277,9 +284,7 @@ function readOpenSearchAws(read: ConfigReader, diskSize: string, replicas: numbe
       `${replicas} replica(s) need ${replicas + 1} data nodes, but storage.opensearchAws.instanceCount is ${instanceCount}`,
     );
   }
-  const diskBytes = parseQuantity(diskSize);
   if (
-    diskBytes !== undefined &&
     !hasErrorsUnder(read, "storage.diskSize") &&
     (diskBytes % 2 ** 30 !== 0 || diskBytes < MIN_AWS_VOLUME_GIB * 2 ** 30)
   ) {

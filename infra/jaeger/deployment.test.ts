@@ -18,7 +18,6 @@ function spec(overrides: Partial<Parameters<typeof buildJaegerDeploymentSpec>[0]
     jaeger,
     pods,
     labels: { ...pods, "app.kubernetes.io/part-of": "order-tracing" },
-    memoryLimitBytes: 1024 * 2 ** 20,
     serviceAccountName: "jaeger",
     configChecksum: "abc",
     volumes: volumes.volumes,

@@ -57,8 +57,6 @@ export function jaegerVolumes(
 
 export interface JaegerDeploymentParams extends PodLabels {
   jaeger: JaegerConfig;
-  /** The container's memory limit in bytes (the Go runtime's soft limit follows it). */
-  memoryLimitBytes: number;
   serviceAccountName: pulumi.Input<string>;
   /** Checksum of the config files: a change rolls the pods. */
   configChecksum: pulumi.Input<string>;
@@ -89,7 +87,7 @@ export function buildJaegerDeploymentSpec(params: JaegerDeploymentParams): k8s.t
             args: ["--config", JAEGER_FILES.config],
             env: [
               // The Go runtime collects harder before the memory limiter and the OOM killer act.
-              { name: "GOMEMLIMIT", value: goMemoryLimit(memoryLimiterFor(params.memoryLimitBytes)) },
+              { name: "GOMEMLIMIT", value: goMemoryLimit(memoryLimiterFor(params.jaeger.memoryLimitBytes)) },
             ],
             ports: [
               { name: "otlp-grpc", containerPort: CLUSTER_JAEGER_PORTS.otlpGrpc, protocol: "TCP" },

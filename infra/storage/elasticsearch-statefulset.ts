@@ -8,7 +8,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PodLabels } from "../labels";
 import { createHash } from "node:crypto";
 import type { ElasticsearchStorage } from "../config/storage";
-import { parseQuantity } from "../config/validators";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../pod-security";
 import { PORTS } from "../topology";
 import {
@@ -38,7 +37,7 @@ export function buildElasticsearchStatefulSetSpec(
   params: ElasticsearchStatefulSetParams,
 ): k8s.types.input.apps.v1.StatefulSetSpec {
   const { backend, pods, labels } = params;
-  const heapMiB = elasticsearchHeapMiB(parseQuantity(backend.memory) ?? 0);
+  const heapMiB = elasticsearchHeapMiB(backend.memoryBytes);
   const initContainers: k8s.types.input.core.v1.Container[] = backend.sysctlInitContainer
     ? [
         {

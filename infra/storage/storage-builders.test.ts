@@ -163,7 +163,7 @@ describe("buildElasticsearchStatefulSetSpec", () => {
     }) as Loose;
 
   it("gives each node a disk, a fixed heap at half the memory, Guaranteed QoS and hosts of their own", () => {
-    const spec = build({ nodes: 3, memory: "4Gi", cpu: "2", sysctlInitContainer: false });
+    const spec = build({ nodes: 3, memory: "4Gi", memoryBytes: 4 * 2 ** 30, cpu: "2", sysctlInitContainer: false });
     expect(spec.replicas).toBe(3);
     expect(spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("100Gi");
     const pod = spec.template.spec;

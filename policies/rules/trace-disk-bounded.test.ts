@@ -74,7 +74,7 @@ const DOMAIN = JSON.parse(
         securityGroupIds: ["sg-1"],
         username: "jaeger",
       },
-      diskSize: "100Gi",
+      diskBytes: 100 * 2 ** 30,
       masterPassword: "unused-here",
     }),
   ),
