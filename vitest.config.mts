@@ -18,6 +18,9 @@ export default defineConfig({
           name: "unit",
           include: ["**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.integration.test.ts", ".tools/**"],
+          // Unit tests share the cores with the integration tests in `npm test`: a few start a
+          // process (ts-node), which took over vitest's default 5 s there once.
+          testTimeout: 20_000,
         },
       },
       {

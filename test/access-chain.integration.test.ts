@@ -1,4 +1,4 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { pollJson } from "./support/poll";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -229,11 +229,9 @@ function oneSpan(service: string, name: string) {
 
 /** Waits until Jaeger lists the service (its pipeline batches spans before storing them). */
 async function waitForService(queryUrl: string, service: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const answer = (await (await fetch(`${queryUrl}/api/services`)).json()) as { data: string[] | null };
-    if (answer.data?.includes(service)) return;
-    await delay(200);
-  }
-  throw new Error(`Jaeger did not list ${service} within 30 s`);
+  await pollJson<{ data: string[] | null }>(
+    `${queryUrl}/api/services`,
+    (status, answer) => status === 200 && answer?.data?.includes(service) === true,
+    30_000,
+  );
 }

@@ -1,3 +1,4 @@
+import { pollUntil } from "./support/poll";
 import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -190,11 +191,8 @@ beforeAll(async () => {
   expect(response.status).toBe(200);
 
   // Kept traces leave after the decision wait and a batch; then give stragglers as long again.
-  const deadline = Date.now() + 60_000;
   const arrived = () => new Set(receiver.requests.flatMap((r) => spansOf(r).map((s) => s.span.traceId)));
-  while (Object.values(KEPT).some((t) => !arrived().has(t.traceId)) && Date.now() < deadline) {
-    await delay(250);
-  }
+  await pollUntil(() => Object.values(KEPT).every((t) => arrived().has(t.traceId)), 60_000, 250);
   await delay(4_000);
   received = new Map(receiver.requests.flatMap(spansOf).map((s) => [s.span.traceId, s]));
 }, 180_000);

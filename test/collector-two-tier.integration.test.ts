@@ -1,3 +1,4 @@
+import { pollUntil } from "./support/poll";
 import { setTimeout as delay } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -134,10 +135,7 @@ describe("two-tier layout with the built collector", () => {
       ]),
     );
 
-    const deadline = Date.now() + 60_000;
-    while (receivedSpans().filter((s) => s.traceId === failing.traceId).length < 2 && Date.now() < deadline) {
-      await delay(250);
-    }
+    await pollUntil(() => receivedSpans().filter((s) => s.traceId === failing.traceId).length >= 2, 60_000, 250);
     await delay(3_000);
 
     const spans = receivedSpans();

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from "node:timers/promises";
+import { pollUntil } from "./support/poll";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INSTRUMENTATION_FIELD_MANAGER } from "../infra/injection/patches";
 import { INSTRUMENTATION_INIT_CONTAINER, INSTRUMENTATION_VOLUME } from "../infra/injection/instrument-pod-spec";
@@ -228,15 +228,18 @@ function expectTeamFieldsUnchanged(live: KubeObject, before: KubeObject, app: Te
 
 /** Waits until every object is gone (namespaces finish deleting through the namespace controller). */
 async function expectAllDeleted(cluster: ControlPlane, objects: DeclaredObject[]): Promise<void> {
-  const deadline = Date.now() + DELETION_TIMEOUT_MS;
   let remaining = objects;
-  while (remaining.length > 0 && Date.now() < deadline) {
-    const present = await Promise.all(
-      remaining.map(async (d) => ((await cluster.api.get(await cluster.api.pathOf(d.object))) ? d : undefined)),
-    );
-    remaining = present.filter((d): d is DeclaredObject => d !== undefined);
-    if (remaining.length > 0) await delay(1_000);
-  }
+  await pollUntil(
+    async () => {
+      const present = await Promise.all(
+        remaining.map(async (d) => ((await cluster.api.get(await cluster.api.pathOf(d.object))) ? d : undefined)),
+      );
+      remaining = present.filter((d): d is DeclaredObject => d !== undefined);
+      return remaining.length === 0;
+    },
+    DELETION_TIMEOUT_MS,
+    1_000,
+  );
   expect(remaining.map((d) => d.urn)).toEqual([]);
 }
 

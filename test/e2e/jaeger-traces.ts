@@ -2,7 +2,7 @@
  * Reads traces back from Jaeger's query HTTP API (`/api/traces`, the JSON the Jaeger UI uses), as a
  * support engineer would see them: the end-to-end tests check Jaeger's data, never our own.
  */
-import { setTimeout as delay } from "node:timers/promises";
+import { eventually } from "../support/poll";
 import { ORDER_ATTRIBUTES, ORDER_ID_KEY, STATUS_CHANGE_SPAN } from "../../contract/trace";
 
 export interface JaegerTag {
@@ -156,20 +156,3 @@ export const latestStatus = (spans: Span[]) =>
         ) || a.startTime - b.startTime,
     )
     .at(-1)?.tags[ORDER_ATTRIBUTES.status];
-
-/** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  ready: (value: T) => boolean,
-  timeoutMs: number,
-  describe: (value: T) => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ready(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe(value)}`);
-    await delay(2_000);
-    value = await read();
-  }
-  return value;
-}

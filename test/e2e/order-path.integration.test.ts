@@ -34,9 +34,9 @@ import {
   kind,
   latestStatus,
   publishes,
-  eventually,
   type Span,
 } from "./jaeger-traces";
+import { eventually } from "../support/poll";
 
 /** A pino record of a sandbox service, as its log file (`<dir>/logs/<service>.log`) holds it. */
 type LogRecord = { msg?: string } & Partial<

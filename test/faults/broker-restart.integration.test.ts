@@ -11,6 +11,7 @@
  * broker goes. Nothing may crash, the services must reconnect by themselves, every request must be
  * answered, and every order the restarts caught must be visible in Jaeger.
  */
+import { pollUntil } from "../support/poll";
 import { setTimeout as delay } from "node:timers/promises";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -109,13 +110,16 @@ async function restartBroker(downMs: number, whileDown: () => void = () => undef
   await control.startBroker();
   const listening = Date.now();
   const reconnected: Outage["reconnected"] = {};
-  const deadline = listening + RECONNECT_BOUND_MS;
-  for (const service of ["crm", "mes"] as const) {
-    while (reconnected[service] === undefined && Date.now() < deadline) {
-      reconnected[service] = brokerConnections(service).find((time) => time > stopRequested);
-      if (reconnected[service] === undefined) await delay(200);
-    }
-  }
+  const services = ["crm", "mes"] as const;
+  await pollUntil(
+    () => {
+      for (const service of services)
+        reconnected[service] ??= brokerConnections(service).find((time) => time > stopRequested);
+      return services.every((service) => reconnected[service] !== undefined);
+    },
+    listening + RECONNECT_BOUND_MS - Date.now(),
+    200,
+  );
   brokers.push(rabbitOf(readState(sandbox.dir)?.processes));
   return { stopRequested, stopped, startRequested, listening, reconnected };
 }

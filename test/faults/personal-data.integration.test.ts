@@ -1,3 +1,4 @@
+import { pollUntil } from "../support/poll";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tracingFixture } from "../../instrumentation/test/tracing-fixture";
@@ -192,9 +193,7 @@ describe("fault: personal data", () => {
       const response = await pipeline.post(body);
       expect(response.status).toBe(200);
 
-      const deadline = Date.now() + 60_000;
-      const arrived = () => pipeline.spans().length;
-      while (arrived() < traceIds.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      await pollUntil(() => pipeline.spans().length >= traceIds.size, 60_000, 250);
     }, 120_000);
 
     afterAll(async () => {

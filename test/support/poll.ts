@@ -35,3 +35,20 @@ export async function pollJson<T>(
     await delay(500);
   }
 }
+
+/** Polls until `ready` holds for what `read` returns, or fails with what was last seen. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ready: (value: T) => boolean,
+  timeoutMs: number,
+  describe: (value: T) => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ready(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe(value)}`);
+    await delay(2_000);
+    value = await read();
+  }
+  return value;
+}
