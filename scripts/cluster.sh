@@ -45,8 +45,9 @@ readonly COREDNS_IMAGE=registry.k8s.io/coredns/coredns:v$COREDNS_VERSION
 readonly PAUSE_IMAGE=registry.k8s.io/pause:3.10
 # Debian's static busybox as an image (a shell, wget, nc, nslookup for probes and test clients).
 readonly BUSYBOX_IMAGE=docker.io/library/busybox:1.35
-# The registries whose image names resolve to the local registry.
-readonly MIRRORED_REGISTRIES=(registry.k8s.io docker.io quay.io ghcr.io)
+# The registries whose image names resolve to the local registry; registry.example.internal is the
+# one the teams' manifests name (test/control-plane/team-deployments.ts).
+readonly MIRRORED_REGISTRIES=(registry.k8s.io docker.io quay.io ghcr.io registry.example.internal)
 # Sysctls the kubelet (protectKernelDefaults: false), the bridge plugin and kube-proxy may write.
 readonly SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
   kernel.keys.root_maxbytes net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv4.conf.all.route_localnet
@@ -341,6 +342,11 @@ server = "https://$registry"
   capabilities = ["pull", "resolve"]
 EOF
   done
+  # The registry by its own loopback address (the references `npm run images -- --push` prints), over HTTP.
+  mkdir -p "$c/certs.d/127.0.0.1:$registry_port"
+  cat >"$c/certs.d/127.0.0.1:$registry_port/hosts.toml" <<EOF
+server = "http://127.0.0.1:$registry_port"
+EOF
   cat >"$c/config.toml" <<EOF
 version = 2
 root = "$c/root"
