@@ -19,6 +19,9 @@ export interface ClusterStackSettings {
 
 type Config = Record<string, unknown>;
 
+/** The report's stuck threshold in the cluster stack (report.stuckAfter), in milliseconds. */
+export const REPORT_STUCK_AFTER_MS = 10_000;
+
 /** Sets a dotted path (`a.b.c`) in a nested object. */
 function setPath(target: Config, dotted: string, value: unknown): void {
   const keys = dotted.split(".");
@@ -74,7 +77,7 @@ export async function createClusterStack(
   setPath(collector, "sampling.decisionWaitSeconds", 5);
   const report = config[ns("report")] as Config;
   report.enabled = true;
-  report.stuckAfter = "20s";
+  report.stuckAfter = `${REPORT_STUCK_AFTER_MS / 1000}s`;
   for (const image of settings.images) {
     const [section, ...rest] = image.configKey.split(".");
     config[ns(section)] = config[ns(section)] ?? {};

@@ -31,7 +31,8 @@ import {
   publishes,
   type Span,
 } from "../e2e/jaeger-traces";
-import { createClusterStack } from "./cluster-stack";
+import { setTimeout as delay } from "node:timers/promises";
+import { createClusterStack, REPORT_STUCK_AFTER_MS } from "./cluster-stack";
 import {
   callService,
   clusterTeamApps,
@@ -153,6 +154,8 @@ describe("the teams' order system and the tracing stack on a single-node cluster
   /** The pods after `pulumi up`, by team. */
   const instrumentedPods = new Map<string, string>();
   let stuckOrderId = "";
+  /** When the stuck order reached ACCEPTED (its last status), by this process's clock. */
+  let stuckSince = 0;
   let happyOrderId = "";
 
   const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", cluster!.kubeconfig, ...args], { cwd: REPO });
@@ -325,6 +328,7 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     // The brief's MES logic error: TPU is sold by the shop, accepted by MES, and fails in production.
     stuckOrderId = await placeOrder(api, "TPU");
     await approveUntil(api, stuckOrderId, "ACCEPTED");
+    stuckSince = Date.now();
     const start = await callService(api, "mes", "POST", `/orders/${stuckOrderId}/start`, {});
     expect(start.status, start.text).toBe(500);
 
@@ -399,6 +403,8 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     );
     const cronJob = cronJobs.items.find((c) => c.metadata.labels?.["app.kubernetes.io/name"] === PARTS.orderReport);
     expect(cronJob, JSON.stringify(cronJobs.items.map((c) => c.metadata.name))).toBeDefined();
+    // The report counts an order as stuck once its last status is older than report.stuckAfter.
+    await delay(Math.max(0, stuckSince + REPORT_STUCK_AFTER_MS + 2_000 - Date.now()));
     const job = "order-report-now";
     const created = await kubectl(
       "create",
