@@ -90,6 +90,8 @@ export interface BuildContext {
   inputs: BuildInputs;
   metadata: BuildMetadata;
   log?: (line: string) => void;
+  /** Only these platforms (e.g. a test cluster's own); every one of ARCHITECTURES when absent. */
+  architectures?: readonly Architecture[];
 }
 
 /** What an image's spec is made of: one of our definitions, or an upstream image (images/upstream.ts). */
@@ -195,7 +197,8 @@ export async function buildImage(
   target: ImageTarget,
   context: BuildContext,
 ): Promise<BuiltImage> {
-  const spec = await imageSpec(image, context.inputs, context.metadata);
+  const architectures = context.architectures ?? ARCHITECTURES;
+  const spec = await imageSpec({ ...image, architectures }, context.inputs, context.metadata);
   await context.inputs.tool("imagebuild");
   const binary = path.join(REPO, ".tools", "bin", "imagebuild");
   let args: string[];
@@ -212,7 +215,7 @@ export async function buildImage(
     args = ["--push", `${target.registry}/${image.name}:${image.version}`];
     reference = `${target.registry}/${image.name}`;
   }
-  context.log?.(`building ${image.name}:${image.version} (${ARCHITECTURES.join(", ")})`);
+  context.log?.(`building ${image.name}:${image.version} (${architectures.join(", ")})`);
   const summary = JSON.parse(await runCommand(binary, args, { input: JSON.stringify(spec) })) as ImagebuildSummary;
   return {
     name: image.name,
@@ -234,6 +237,8 @@ export async function buildImage(
 export interface BuildImagesOptions extends InputOptions {
   /** Annotation `org.opencontainers.image.source`; default from the workflow or git's origin. */
   source?: string;
+  /** Only these platforms; every one of ARCHITECTURES when absent. */
+  architectures?: readonly Architecture[];
 }
 
 /** Builds several images with one set of prepared inputs, one after another. */
@@ -250,7 +255,10 @@ export async function buildImages(
         "no source repository known (no --source, workflow or git origin): images carry no source annotation",
       );
     const built: BuiltImage[] = [];
-    for (const image of images) built.push(await buildImage(image, target, { inputs, metadata, log: options.log }));
+    for (const image of images)
+      built.push(
+        await buildImage(image, target, { inputs, metadata, log: options.log, architectures: options.architectures }),
+      );
     return built;
   } finally {
     inputs.dispose();

@@ -88,6 +88,8 @@ export type InputName =
   | "debian-packages"
   /** cli/report compiled alone (cli/report/tsconfig.image.json), its runtime npm packages in node_modules. */
   | "report"
+  /** examples/order-system compiled (dist/), its runtime npm packages in node_modules: the teams' images. */
+  | "order-system"
   /** Upstream programs tools/build.sh builds for the host (amd64 only): images/upstream.ts. */
   | "jaeger"
   | "jaeger-es-index-cleaner"
@@ -222,44 +224,53 @@ export const COLLECTOR_IMAGE: ImageDefinition = {
   ],
 };
 
+/**
+ * The Node.js runtime layers (glibc, libstdc++ and libgcc_s from Debian, then Node.js from npm): what
+ * the report image runs on, and every other Node.js program's image (images/order-system.ts).
+ */
+export function nodeRuntimeLayers(platform: PlatformFacts): LayerDefinition[] {
+  const lib = `/lib/${platform.multiarch}`;
+  const debianFile = (file: string) => ({ path: file, input: "debian-packages" as const, file: file.slice(1) });
+  return [
+    {
+      comment: `glibc, libstdc++ and libgcc_s for Node.js (Debian ${NODE_RUNTIME_PACKAGES.join(", ")})`,
+      entries: [
+        ...["ld-linux-" + (platform.architecture === "amd64" ? "x86-64.so.2" : "aarch64.so.1")]
+          .concat(["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "libgcc_s.so.1"])
+          .map((name) => debianFile(`${lib}/${name}`)),
+        debianFile(`/usr/lib/${platform.multiarch}/libstdc++.so.6`),
+        { path: platform.loader.path, symlink: platform.loader.target },
+        ...LICENSE_PACKAGES.map((name) => debianFile(`/usr/share/doc/${name}/copyright`)),
+      ],
+    },
+    {
+      comment: `Node.js ${NODE_RUNTIME.version} (npm node-linux-${platform.npmCpu})`,
+      entries: [
+        { path: "/usr/bin/node", input: "node", file: "bin/node" },
+        { path: "/usr/share/doc/node/LICENSE", input: "node", file: "LICENSE" },
+      ],
+    },
+  ];
+}
+
+/** How a Node.js program's image starts it: /usr/bin/node with the program's script, in /app. */
+export function nodeProgramRuntime(script: string): RuntimeConfig {
+  return { entrypoint: ["/usr/bin/node", script], env: ["PATH=/usr/bin"], workingDir: "/app" };
+}
+
 export const REPORT_IMAGE: ImageDefinition = {
   name: "order-report",
   version: packageVersion("."),
   title: "order-tracing report",
   description: "`order-tracing report` (cli/report) on the Node.js runtime, for the report CronJob",
   configKey: "report.image",
-  runtime: {
-    entrypoint: ["/usr/bin/node", "/app/cli/report/standalone.js"],
-    env: ["PATH=/usr/bin"],
-    workingDir: "/app",
-  },
-  layers: (platform) => {
-    const lib = `/lib/${platform.multiarch}`;
-    const debianFile = (file: string) => ({ path: file, input: "debian-packages" as const, file: file.slice(1) });
-    return [
-      USER_LAYER,
-      {
-        comment: `glibc, libstdc++ and libgcc_s for Node.js (Debian ${NODE_RUNTIME_PACKAGES.join(", ")})`,
-        entries: [
-          ...["ld-linux-" + (platform.architecture === "amd64" ? "x86-64.so.2" : "aarch64.so.1")]
-            .concat(["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "libgcc_s.so.1"])
-            .map((name) => debianFile(`${lib}/${name}`)),
-          debianFile(`/usr/lib/${platform.multiarch}/libstdc++.so.6`),
-          { path: platform.loader.path, symlink: platform.loader.target },
-          ...LICENSE_PACKAGES.map((name) => debianFile(`/usr/share/doc/${name}/copyright`)),
-        ],
-      },
-      {
-        comment: `Node.js ${NODE_RUNTIME.version} (npm node-linux-${platform.npmCpu})`,
-        entries: [
-          { path: "/usr/bin/node", input: "node", file: "bin/node" },
-          { path: "/usr/share/doc/node/LICENSE", input: "node", file: "LICENSE" },
-        ],
-      },
-      { comment: "the report (cli/report) and its npm packages", entries: [{ path: "/app", input: "report" }] },
-      sbomLayer("sbom-report", true),
-    ];
-  },
+  runtime: nodeProgramRuntime("/app/cli/report/standalone.js"),
+  layers: (platform) => [
+    USER_LAYER,
+    ...nodeRuntimeLayers(platform),
+    { comment: "the report (cli/report) and its npm packages", entries: [{ path: "/app", input: "report" }] },
+    sbomLayer("sbom-report", true),
+  ],
 };
 
 /** Every image of ours, in build order. */

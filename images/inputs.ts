@@ -10,10 +10,12 @@ import { createHash } from "node:crypto";
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -133,6 +135,11 @@ export class BuildInputs {
       case "report":
         // Architecture-independent JavaScript: compiled once for every platform.
         return arch === "amd64" ? this.compileReport() : this.path("report", { ...platform, architecture: "amd64" });
+      case "order-system":
+        // JavaScript as well: compiled once for every platform.
+        return arch === "amd64"
+          ? this.compileOrderSystem()
+          : this.path("order-system", { ...platform, architecture: "amd64" });
       case "node":
         return this.nodeRuntime(platform);
       case "debian-packages":
@@ -204,6 +211,42 @@ export class BuildInputs {
       const source = path.join(REPO, pkg.path);
       // Each package without its own nested node_modules: those are packages of their own here.
       cpSync(source, path.join(out, pkg.path), {
+        recursive: true,
+        filter: (file) => !path.relative(source, file).split(path.sep).includes("node_modules"),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * examples/order-system compiled (its tsconfig.build.json) into dist/, with its production npm
+   * packages in node_modules, copied from its own node_modules as its lockfile places them. The one
+   * linked package, the instrumentation's status API (`file:../../instrumentation`), is taken as its
+   * package.json and built library (build/lib), which is all the services load of it.
+   */
+  private async compileOrderSystem(): Promise<string> {
+    const dir = path.join(REPO, "examples", "order-system");
+    // The status API's library and type declarations come with the instrumentation's build.
+    await this.instrumentationBundle();
+    const out = path.join(this.workDir, "order-system");
+    const tsc = path.join(dir, "node_modules", "typescript", "bin", "tsc");
+    await runCommand(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", path.join(out, "dist")], {
+      cwd: dir,
+    });
+    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    cpSync(path.join(dir, "package.json"), path.join(out, "package.json"));
+    for (const pkg of lockedClosure(path.join(dir, "package-lock.json"), Object.keys(manifest.dependencies))) {
+      const source = path.join(dir, pkg.path);
+      const target = path.join(out, pkg.path);
+      if (lstatSync(source).isSymbolicLink()) {
+        const linked = realpathSync(source);
+        cpSync(path.join(linked, "package.json"), path.join(target, "package.json"));
+        cpSync(path.join(linked, "build", "lib"), path.join(target, "build", "lib"), { recursive: true });
+        continue;
+      }
+      cpSync(source, target, {
         recursive: true,
         filter: (file) => !path.relative(source, file).split(path.sep).includes("node_modules"),
       });

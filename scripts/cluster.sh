@@ -28,7 +28,7 @@ repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin_dir="$repo_dir/.tools/bin"
 source "$repo_dir/tools/versions.env"
 
-readonly CONTROLLERS=garbage-collector-controller,namespace-controller,serviceaccount-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,job-controller,cronjob-controller,ttl-after-finished-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,pod-garbage-collector-controller,node-lifecycle-controller,taint-eviction-controller,disruption-controller,clusterrole-aggregation-controller
+readonly CONTROLLERS=garbage-collector-controller,namespace-controller,resourcequota-controller,serviceaccount-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,job-controller,cronjob-controller,ttl-after-finished-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,pod-garbage-collector-controller,node-lifecycle-controller,taint-eviction-controller,disruption-controller,clusterrole-aggregation-controller
 # The pods' network: a bridge the CNI bridge plugin creates on first use (gateway .1), no masquerade.
 readonly BRIDGE=ot-cluster0
 readonly POD_SUBNET=10.244.0.0/24
@@ -45,8 +45,9 @@ readonly COREDNS_IMAGE=registry.k8s.io/coredns/coredns:v$COREDNS_VERSION
 readonly PAUSE_IMAGE=registry.k8s.io/pause:3.10
 # Debian's static busybox as an image (a shell, wget, nc, nslookup for probes and test clients).
 readonly BUSYBOX_IMAGE=docker.io/library/busybox:1.35
-# The registries whose image names resolve to the local registry.
-readonly MIRRORED_REGISTRIES=(registry.k8s.io docker.io quay.io ghcr.io)
+# The registries whose image names resolve to the local registry; registry.example.internal is the
+# one the teams' manifests name (test/control-plane/team-deployments.ts).
+readonly MIRRORED_REGISTRIES=(registry.k8s.io docker.io quay.io ghcr.io registry.example.internal)
 # Sysctls the kubelet (protectKernelDefaults: false), the bridge plugin and kube-proxy may write.
 readonly SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
   kernel.keys.root_maxbytes net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv4.conf.all.route_localnet
@@ -341,6 +342,11 @@ server = "https://$registry"
   capabilities = ["pull", "resolve"]
 EOF
   done
+  # The registry by its own loopback address (the references `npm run images -- --push` prints), over HTTP.
+  mkdir -p "$c/certs.d/127.0.0.1:$registry_port"
+  cat >"$c/certs.d/127.0.0.1:$registry_port/hosts.toml" <<EOF
+server = "http://127.0.0.1:$registry_port"
+EOF
   cat >"$c/config.toml" <<EOF
 version = 2
 root = "$c/root"
@@ -462,12 +468,16 @@ EOF
   await kubelet node_ready
 }
 
-# kube-proxy in iptables mode. Service traffic is masqueraded (masqueradeAll): a pod answering a
-# Service on the same bridge replies through the host, where conntrack undoes the DNAT, whether or
-# not the machine passes bridged traffic through iptables (net.bridge.bridge-nf-call-iptables, left
-# as it is). NodePorts only on the bridge's gateway address, never on loopback or eth0; the
+# kube-proxy in iptables mode. When the machine passes bridged traffic through iptables
+# (net.bridge.bridge-nf-call-iptables = 1, left as it is), a pod's reply to another pod that reached
+# it through a Service is un-DNATed on the bridge, so Service traffic between pods keeps the pods'
+# own addresses (what the collector's k8sattributes associates spans by); otherwise every Service
+# connection is masqueraded (masqueradeAll), so that the reply goes through the host, where conntrack
+# undoes the DNAT. NodePorts only on the bridge's gateway address, never on loopback or eth0; the
 # machine's conntrack limits and timeouts are left as they are.
 start_kube_proxy() {
+  local masquerade_all=true
+  [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" != 1 ] || masquerade_all=false
   issue kube-proxy "/CN=system:kube-proxy"
   client_kubeconfig "$dir/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
   kubectl_ create clusterrolebinding order-tracing-kube-proxy --clusterrole system:node-proxier --user system:kube-proxy >/dev/null
@@ -484,7 +494,7 @@ healthzBindAddress: 127.0.0.1:$proxy_healthz_port
 metricsBindAddress: 127.0.0.1:$proxy_metrics_port
 nodePortAddresses: ["${POD_SUBNET%.*}.1/32"]
 iptables:
-  masqueradeAll: true
+  masqueradeAll: $masquerade_all
   localhostNodePorts: false
 conntrack:
   maxPerCore: 0

@@ -16,18 +16,27 @@ export interface TeamApp {
   container: string;
 }
 
-const REGISTRY = "registry.example.internal";
+/** The teams' registry (scripts/cluster.sh mirrors it to its local registry). */
+export const TEAM_REGISTRY = "registry.example.internal";
 
-function teamApp(
-  name: string,
-  options: {
-    image: string;
-    env: { name: string; value: string }[];
-    volumes: Record<string, unknown>[];
-    mounts: { name: string; mountPath: string; readOnly?: boolean }[];
-    sidecars?: Record<string, unknown>[];
-  },
-): TeamApp {
+/** The repository path and tag of a team's image in TEAM_REGISTRY. */
+export function teamImagePath(name: string, version: string): string {
+  return `${name}/api:${version}`;
+}
+
+export interface TeamAppOptions {
+  image: string;
+  env: { name: string; value: string }[];
+  volumes: Record<string, unknown>[];
+  mounts: { name: string; mountPath: string; readOnly?: boolean }[];
+  sidecars?: Record<string, unknown>[];
+  /** 2 when absent. */
+  replicas?: number;
+  /** The app container's readiness probe; none when absent. */
+  readinessProbe?: Record<string, unknown>;
+}
+
+export function teamApp(name: string, options: TeamAppOptions): TeamApp {
   const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "order-system", team: name };
   return {
     team: name,
@@ -39,7 +48,7 @@ function teamApp(
       kind: "Deployment",
       metadata: { name, namespace: name, labels, annotations: { "example.internal/owner": `${name}-team` } },
       spec: {
-        replicas: 2,
+        replicas: options.replicas ?? 2,
         selector: { matchLabels: { "app.kubernetes.io/name": name } },
         template: {
           metadata: { labels },
@@ -47,9 +56,10 @@ function teamApp(
             containers: [
               {
                 name,
-                image: `${REGISTRY}/${name}/api:${options.image}`,
+                image: `${TEAM_REGISTRY}/${teamImagePath(name, options.image)}`,
                 ports: [{ name: "http", containerPort: 8080 }],
                 env: options.env,
+                ...(options.readinessProbe ? { readinessProbe: options.readinessProbe } : {}),
                 volumeMounts: options.mounts,
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
               },
@@ -103,7 +113,7 @@ export const TEAM_APPS: readonly TeamApp[] = [
     sidecars: [
       {
         name: "log-shipper",
-        image: `${REGISTRY}/mes/log-shipper:0.8.2`,
+        image: `${TEAM_REGISTRY}/mes/log-shipper:0.8.2`,
         env: [{ name: "LOG_DIR", value: "/var/log/mes" }],
       },
     ],

@@ -154,10 +154,23 @@ export class KubeApi {
     return `${groupVersion}${scope}/${resource.name}/${object.metadata.name}`;
   }
 
+  /**
+   * Any request (e.g. through the API server's service or pod proxy), answered with its status and
+   * body whatever the status.
+   */
+  request(
+    method: string,
+    path: string,
+    payload?: { contentType: string; body: string },
+  ): Promise<{ status: number; body: string }> {
+    return this.send(method, path, payload, false);
+  }
+
   private send(
     method: string,
     path: string,
     payload?: { contentType: string; body: string },
+    failOnError = true,
   ): Promise<{ status: number; body: string }> {
     const { server, ca, cert, key } = this.credentials;
     return new Promise((resolve, reject) => {
@@ -182,7 +195,7 @@ export class KubeApi {
           res.on("end", () => {
             const status = res.statusCode ?? 0;
             const body = Buffer.concat(chunks).toString("utf8");
-            if (status >= 300 && status !== 404) reject(new KubeApiError(method, path, status, body));
+            if (failOnError && status >= 300 && status !== 404) reject(new KubeApiError(method, path, status, body));
             else resolve({ status, body });
           });
         },
