@@ -7,7 +7,8 @@
 // sustained step, two bisecting steps narrow the limit. Figures per step: offered and accepted
 // spans/s, the collector's CPU (its run and the drain of what it holds), spans/s per core, peak RSS;
 // and whether the generator, not the collector, was the limit.
-// Writes bench/results/pipeline.json. Run: npm run bench:pipeline [-- --smoke] [-- --results-dir DIR]
+// Writes bench/results/pipeline.json (pipeline-<label>.json with --label). Run: npm run bench:pipeline
+// [-- --smoke] [-- --results-dir DIR] [-- --rates 5000,10000] [-- --label NAME]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -30,15 +31,27 @@ import { counterSum } from "../test/support/collector";
 import { placed, toolBinary } from "../test/support/project";
 
 const options = benchOptions();
+/**
+ * `--rates 5000,10000`: only these targets, in this order, no bisection: a short side-by-side
+ * comparison at equal rates (e.g. before and after a config change) instead of the whole ladder.
+ */
+const ratesAt = options.args.indexOf("--rates");
+const CHOSEN_RATES = ratesAt >= 0 ? options.args[ratesAt + 1].split(",").map(Number) : undefined;
+if (CHOSEN_RATES?.some((rate) => !Number.isFinite(rate) || rate <= 0))
+  throw new Error(`--rates: positive numbers separated by commas, not ${options.args[ratesAt + 1]}`);
+/** `--label before`: the result goes to pipeline-before.json, so such a run keeps the ladder's file. */
+const labelAt = options.args.indexOf("--label");
+const LABEL = labelAt >= 0 ? options.args[labelAt + 1] : undefined;
+if (LABEL !== undefined && !/^[a-z0-9-]+$/.test(LABEL)) throw new Error(`--label: [a-z0-9-]+, not ${LABEL}`);
 /** Target rates in spans/s: ×1.25 steps (Renard R10), so a limit is found within 25% before bisecting. */
 const RATES = options.smoke
   ? [200]
-  : [
+  : (CHOSEN_RATES ?? [
       2_000, 2_500, 3_200, 4_000, 5_000, 6_300, 8_000, 10_000, 12_500, 16_000, 20_000, 25_000, 32_000, 40_000, 50_000,
       63_000, 80_000, 100_000, 125_000, 160_000, 200_000, 250_000,
-    ];
+    ]);
 /** Steps between the last sustained and the first failed target, each halving the interval. */
-const BISECTIONS = options.smoke ? 0 : 2;
+const BISECTIONS = options.smoke || CHOSEN_RATES ? 0 : 2;
 const DURATION_S = options.smoke ? 2 : 10;
 const IDLE_S = options.smoke ? 1 : 5;
 /** Spans per second one telemetrygen worker is asked for; more workers for higher rates. */
@@ -419,8 +432,10 @@ async function main(): Promise<void> {
     ]);
   }
 
-  writeResult("pipeline", options, {
-    benchmark: "Collector pipeline throughput: generated config vs baseline (OTLP → batch → nop)",
+  writeResult(LABEL ? `pipeline-${LABEL}` : "pipeline", options, {
+    benchmark:
+      "Collector pipeline throughput: generated config vs baseline (OTLP → batch → nop)" +
+      (CHOSEN_RATES ? `, at ${CHOSEN_RATES.join(" and ")} spans/s only` : ""),
     date: new Date().toISOString(),
     machine,
     versions: pinnedVersions("OTELCOL_VERSION", "JAEGER_V2_VERSION", "TELEMETRYGEN_VERSION"),

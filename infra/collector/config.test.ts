@@ -20,13 +20,7 @@ import {
   tailSamplingTracesPerSecond,
   type CollectorConfigDocument,
 } from "./config";
-import {
-  ALLOWED_ATTRIBUTE_KEYS,
-  ALLOWED_VALUE_PATTERNS,
-  BLOCKED_VALUE_PATTERNS,
-  CLEAN_VALUE_SHAPES,
-  PATH_ATTRIBUTE_KEYS,
-} from "./pii";
+import { ALLOWED_ATTRIBUTE_KEYS, BLOCKED_VALUE_PATTERNS, PATH_ATTRIBUTE_KEYS, REDACTION_ALLOWED_VALUES } from "./pii";
 import { clusterLocation, collectorTiers, localCollectorSettings, QUEUE_DIRECTORY } from "./settings";
 
 function collectorConfig(raw: Record<string, unknown> = {}): CollectorConfig {
@@ -109,8 +103,9 @@ describe("buildCollectorConfig (single layout)", () => {
       allow_all_keys: false,
       allowed_keys: [...ALLOWED_ATTRIBUTE_KEYS],
       blocked_values: BLOCKED_VALUE_PATTERNS.map((p) => p.pattern),
-      // The values we keep, then the clean shapes that only spare the blocked patterns work.
-      allowed_values: [...ALLOWED_VALUE_PATTERNS, ...CLEAN_VALUE_SHAPES].map((p) => p.pattern),
+      // The values we keep and the clean shapes that only spare the blocked patterns work, cheapest
+      // first (pii.test.ts: the same values as ALLOWED_VALUE_PATTERNS and CLEAN_VALUE_SHAPES).
+      allowed_values: [...REDACTION_ALLOWED_VALUES],
       summary: "info",
     });
   });

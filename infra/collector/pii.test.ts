@@ -6,6 +6,7 @@ import {
   BLOCKED_VALUE_PATTERNS,
   BODY_KEY_PATTERN,
   CLEAN_VALUE_SHAPES,
+  REDACTION_ALLOWED_VALUES,
   type BlockedValuePattern,
 } from "./pii";
 
@@ -22,8 +23,12 @@ function maskWith(allowed: readonly BlockedValuePattern[], value: string): strin
   if (allowed.some(({ pattern }) => jsRegExp(pattern).test(value))) return value;
   return BLOCKED_VALUE_PATTERNS.reduce((v, { pattern }) => v.replace(jsRegExp(pattern, "g"), "****"), value);
 }
-/** The generated config's allowed values: the values we keep, then the clean shapes. */
-const mask = (value: string): string => maskWith([...ALLOWED_VALUE_PATTERNS, ...CLEAN_VALUE_SHAPES], value);
+/** The generated config's allowed values: the values we keep and the clean shapes, cheapest first. */
+const mask = (value: string): string =>
+  maskWith(
+    REDACTION_ALLOWED_VALUES.map((pattern) => ({ name: pattern, pattern })),
+    value,
+  );
 /** The same without the clean shapes: what they must never change. */
 const maskWithoutShapes = (value: string): string => maskWith(ALLOWED_VALUE_PATTERNS, value);
 
@@ -252,6 +257,34 @@ describe("clean value shapes", () => {
         expect(inShape(candidate), candidate).toBe(false);
       }
     }
+  });
+
+  it("are allowed by the processor's cost-ordered list exactly when a pattern or a shape allows them", () => {
+    const either = (value: string): boolean =>
+      [...ALLOWED_VALUE_PATTERNS, ...CLEAN_VALUE_SHAPES].some(({ pattern }) => jsRegExp(pattern).test(value));
+    const ordered = (value: string): boolean =>
+      REDACTION_ALLOWED_VALUES.some((pattern) => jsRegExp(pattern).test(value));
+    const values = [
+      "",
+      "POST",
+      "1.1",
+      "20.19.0",
+      "1.2.3.4.5",
+      "1234567890",
+      "2026-12-06T05:00:00.123Z",
+      "0B9F6A52-4A8E-4C83-9D55-3C1E8F0A7B21",
+      ...Object.values(PROBES),
+      ...PII_CORPUS.map((p) => p.value),
+      ...Object.values(generators).flatMap((generate) => Array.from({ length: 2_000 }, generate)),
+    ];
+    let allowed = 0;
+    for (const value of values) {
+      expect(ordered(value), value).toBe(either(value));
+      if (either(value)) allowed++;
+    }
+    // Both outcomes occur: the comparison is not vacuous.
+    expect(allowed).toBeGreaterThan(1_000);
+    expect(values.length - allowed).toBeGreaterThan(100);
   });
 
   it("change nothing the redaction processor exports", () => {
