@@ -19,7 +19,9 @@
 // request = the part's share of the window's samples × the process's utime+stime per request served
 // in it. CPU placement as in bench:overhead (Shop alone on CPU 0). Prints the table; asserts nothing.
 // Run: npm run bench:profile [-- --smoke] [-- --seconds 15] [-- --node 20] [-- --keep-profile FILE]
-// (--keep-profile copies the .cpuprofile to FILE, for Chrome DevTools or a closer look)
+// [-- --env NAME=VALUE ...] (--keep-profile copies the .cpuprofile to FILE, for Chrome DevTools or a
+// closer look; each --env sets a variable of the profiled Shop over the injected ones, to compare an
+// option, e.g. --env OTEL_SDK_DISABLED=true for the bundle loaded but off)
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
@@ -45,6 +47,15 @@ const KEEP_PROFILE = optionValue("--keep-profile", "");
 const CONNECTIONS = 10;
 /** Sampling interval of the profiler (µs); Node's default is 1000. */
 const SAMPLING_INTERVAL_US = 250;
+/** `--env NAME=VALUE`, repeatable: variables of the profiled Shop over the injected ones. */
+const EXTRA_ENV = Object.fromEntries(
+  options.args.flatMap((arg, i) => {
+    if (arg !== "--env") return [];
+    const [name, ...value] = (options.args[i + 1] ?? "").split("=");
+    if (!name || value.length === 0) throw new Error(`--env takes NAME=VALUE, got ${options.args[i + 1]}`);
+    return [[name, value.join("=")]];
+  }),
+);
 const SOURCE_MAP = path.join(ROOT, "instrumentation", "build", "sourcemap", "register.js.map");
 
 async function main(): Promise<void> {
@@ -65,15 +76,10 @@ async function main(): Promise<void> {
     pipeline = await startShopPipeline(stack, logDir, pinOther);
     const { backends, collector } = pipeline;
 
-    const { shop, url } = await backends.startShop(
-      "shop-profiled",
-      collector.otlpGrpc,
-      {},
-      {
-        node: runtime.binary,
-        nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", String(SAMPLING_INTERVAL_US)],
-      },
-    );
+    const { shop, url } = await backends.startShop("shop-profiled", collector.otlpGrpc, EXTRA_ENV, {
+      node: runtime.binary,
+      nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", String(SAMPLING_INTERVAL_US)],
+    });
     let window: { fromUs: number; toUs: number; requests: number; cpuUsPerRequest: number };
     try {
       if (cpus) pinTo(shop.pid, cpus.measured);
@@ -112,8 +118,9 @@ async function main(): Promise<void> {
     // shares, not the sampled µs, are the figures: µs per request = share × CPU per request.
     const share = (us: number): number => us / Math.max(1, sampled);
     const perRequest = (us: number): number => round(share(us) * window.cpuUsPerRequest, 1);
+    const envNote = Object.keys(EXTRA_ENV).length > 0 ? ` with ${JSON.stringify(EXTRA_ENV)}` : "";
     console.log(
-      `Shop (Node.js ${runtime.version}, our bundle) under GET /orders/:id at saturation for ${SECONDS} s: ` +
+      `Shop (Node.js ${runtime.version}, our bundle${envNote}) under GET /orders/:id at saturation for ${SECONDS} s: ` +
         `${window.requests} requests (${round(window.requests / SECONDS, 1)}/s), ` +
         `${round(window.cpuUsPerRequest, 1)} µs CPU per request (utime+stime)`,
     );

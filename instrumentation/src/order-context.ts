@@ -8,9 +8,13 @@ import {
   trace,
   Baggage,
 } from "@opentelemetry/api";
+import { isTracingSuppressed } from "@opentelemetry/core";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { asOrderId } from "./match";
 import { ORDER_ID_KEY } from "../../contract/trace";
+
+/** The W3C baggage header (what W3CBaggagePropagator writes). */
+const BAGGAGE_HEADER = "baggage";
 
 /**
  * Order context without code changes.
@@ -32,23 +36,26 @@ interface OrderSlot {
 
 export class OrderContext {
   private readonly slots = new WeakMap<object, OrderSlot>();
+  /** The allow-listed baggage keys other than the order id: they become attributes as they are. */
+  private readonly extraBaggageKeys: readonly string[];
 
-  constructor(private readonly baggageAllowList: readonly string[]) {}
+  constructor(baggageAllowList: readonly string[]) {
+    this.extraBaggageKeys = baggageAllowList.filter((key) => key !== ORDER_ID_KEY);
+  }
 
   /** Called when a span starts: join the parent's slot, or open one seeded from baggage. */
   adopt(span: Span, parentContext: Context): void {
     const parent = trace.getSpan(parentContext);
     let slot = parent ? this.slots.get(parent) : undefined;
-    if (!slot) {
-      slot = { orderId: asOrderId(propagation.getBaggage(parentContext)?.getEntry(ORDER_ID_KEY)?.value) };
-    }
+    // Baggage is read once, and only where it can matter: a root of the local tree, or an
+    // allow-list with keys besides the order id (most spans have a parent slot and need neither).
+    const baggage = !slot || this.extraBaggageKeys.length > 0 ? propagation.getBaggage(parentContext) : undefined;
+    slot ??= { orderId: asOrderId(baggage?.getEntry(ORDER_ID_KEY)?.value) };
     this.slots.set(span, slot);
     if (slot.orderId !== undefined) span.setAttribute(ORDER_ID_KEY, slot.orderId);
-    // Other allow-listed baggage keys become attributes as they are; nothing else does.
-    const baggage = propagation.getBaggage(parentContext);
     if (!baggage) return;
-    for (const key of this.baggageAllowList) {
-      if (key === ORDER_ID_KEY) continue;
+    // Other allow-listed baggage keys become attributes as they are; nothing else does.
+    for (const key of this.extraBaggageKeys) {
       const entry = baggage.getEntry(key);
       if (entry) span.setAttribute(key, entry.value);
     }
@@ -102,6 +109,7 @@ export class OrderContextSpanProcessor implements SpanProcessor {
  */
 export class OrderBaggagePropagator implements TextMapPropagator {
   constructor(
+    /** W3C trace context and W3C baggage (the baggage header inject writes directly is the latter's). */
     private readonly inner: TextMapPropagator,
     private readonly orderContext: OrderContext,
     private readonly allowList: readonly string[],
@@ -120,10 +128,20 @@ export class OrderBaggagePropagator implements TextMapPropagator {
     let baggage = this.filtered(propagation.getBaggage(context));
     const span = trace.getSpan(context);
     const orderId = span ? this.orderContext.orderIdOf(span) : undefined;
-    if (orderId !== undefined && this.allowList.includes(ORDER_ID_KEY) && !baggage?.getEntry(ORDER_ID_KEY)) {
+    const addOrderId = orderId !== undefined && this.allowList.includes(ORDER_ID_KEY);
+    if (addOrderId && !baggage) {
+      // The common case (no baggage came in, the tree knows its order): the header the W3C baggage
+      // propagator would write for this one entry, without building a baggage and a context for it.
+      this.inner.inject(context, carrier, setter);
+      if (!isTracingSuppressed(context))
+        setter.set(carrier, BAGGAGE_HEADER, `${ORDER_ID_KEY}=${encodeURIComponent(orderId)}`);
+      return;
+    }
+    if (addOrderId && !baggage?.getEntry(ORDER_ID_KEY)) {
       baggage = (baggage ?? propagation.createBaggage()).setEntry(ORDER_ID_KEY, { value: orderId });
     }
-    const outgoing = baggage ? propagation.setBaggage(context, baggage) : propagation.deleteBaggage(context);
+    // No baggage left means the context had none: it goes out as it is, without a copy.
+    const outgoing = baggage ? propagation.setBaggage(context, baggage) : context;
     this.inner.inject(outgoing, carrier, setter);
   }
 

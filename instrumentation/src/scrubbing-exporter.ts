@@ -13,6 +13,10 @@ import { describe, warnOnce } from "./warn";
  * Export failures are the resilient exporter's business (resilient-exporter.ts), above this one.
  */
 
+/** Most spans have no events or links: their copies share these (frozen: nobody adds to them). */
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const NO_LINKS: ReadableSpan["links"] = Object.freeze([]) as unknown as ReadableSpan["links"];
+
 export class ScrubbingSpanExporter implements SpanExporter {
   private readonly scrubbedResources = new WeakMap<Resource, Resource>();
 
@@ -28,6 +32,7 @@ export class ScrubbingSpanExporter implements SpanExporter {
   }
 
   private scrubEvents(events: TimedEvent[]): TimedEvent[] {
+    if (events.length === 0) return NO_EVENTS;
     return events.map((event) => ({
       ...event,
       name: scrubText(event.name),
@@ -63,7 +68,10 @@ export class ScrubbingSpanExporter implements SpanExporter {
       endTime: span.endTime,
       status: span.status.message ? { ...span.status, message: scrubText(span.status.message) } : span.status,
       attributes,
-      links: span.links.map((link) => ({ context: link.context, droppedAttributesCount: link.droppedAttributesCount })),
+      links:
+        span.links.length === 0
+          ? NO_LINKS
+          : span.links.map((link) => ({ context: link.context, droppedAttributesCount: link.droppedAttributesCount })),
       events: this.scrubEvents(span.events),
       duration: span.duration,
       ended: span.ended,

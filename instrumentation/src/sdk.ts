@@ -53,8 +53,9 @@ export function createInstrumentations(hooks: OrderHooks): Instrumentation[] {
       responseHook: hooks.httpResponse,
     }),
     // Middleware spans (body parser, CORS, …) say nothing about the order and cost a span per layer per
-    // request; the request handler's span keeps the route and any exception it throws.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    // request; router spans end as they start and carry only a path. The request handler's span keeps
+    // the route and any exception it throws (the route also names the server span either way).
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
     new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation,
     new AmqplibInstrumentation({
       publishHook: hooks.amqpPublish,

@@ -1,4 +1,5 @@
 import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { suppressTracing, W3CBaggagePropagator } from "@opentelemetry/core";
 import { describe, expect, it } from "vitest";
 import { LastStatusMemory } from "../src/order-context";
 import { tracingFixture } from "./tracing-fixture";
@@ -67,6 +68,26 @@ describe("baggage filtering", () => {
     t.propagator.inject(context, carrier, defaultTextMapSetter);
     expect(carrier.baggage).toBe("order.id=ORD-6");
     expect(carrier.traceparent).toContain(span.spanContext().traceId);
+  });
+
+  it("writes the order id the way the W3C baggage propagator does when no baggage came in", () => {
+    const t = tracingFixture();
+    const span = t.tracer.startSpan("client");
+    t.orderContext.assign(span, "ORD:7.b");
+    const carrier: Record<string, string> = {};
+    t.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+    const reference: Record<string, string> = {};
+    new W3CBaggagePropagator().inject(
+      propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ "order.id": { value: "ORD:7.b" } })),
+      reference,
+      defaultTextMapSetter,
+    );
+    expect(carrier.baggage).toBe(reference.baggage);
+    expect(carrier.traceparent).toContain(span.spanContext().traceId);
+    // Suppressed tracing (the exporter's own calls) carries neither.
+    const suppressed: Record<string, string> = {};
+    t.propagator.inject(suppressTracing(trace.setSpan(ROOT_CONTEXT, span)), suppressed, defaultTextMapSetter);
+    expect(suppressed).toEqual({});
   });
 
   it("copies other allow-listed keys as they are", async () => {
