@@ -4,10 +4,6 @@ import { defineConfig } from "vitest/config";
 // (pulumi engine, provider, collector, Jaeger, RabbitMQ, …) and so runs its files one at a time.
 // CI sets ORDER_TRACING_TEST_REPORT to also get a JSON report with the counts.
 const report = process.env.ORDER_TRACING_TEST_REPORT;
-// The single-node cluster test (test/cluster/, `npm run test:cluster`) changes machine-wide state
-// while it runs (kubelet sysctls, iptables chains, cgroups; restored at its end) and needs the node
-// binaries: it runs only when asked for, not in `npm test` (see docs/cluster.md).
-const cluster = process.env.ORDER_TRACING_CLUSTER_TEST === "1";
 
 export default defineConfig({
   test: {
@@ -33,19 +29,19 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
-      ...(cluster
-        ? [
-            {
-              test: {
-                name: "cluster",
-                include: ["test/cluster/**/*.integration.test.ts"],
-                fileParallelism: false,
-                testTimeout: 600_000,
-                hookTimeout: 600_000,
-              },
-            },
-          ]
-        : []),
+      {
+        test: {
+          // The single-node cluster (test/cluster/, docs/cluster.md) claims machine-wide state while
+          // it runs (kubelet sysctls, iptables chains, cgroups; restored at its end): it runs after
+          // the other projects have finished, never beside them.
+          name: "cluster",
+          include: ["test/cluster/**/*.integration.test.ts"],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -294,8 +294,8 @@ build_coredns() {
     go_tool_build "$m" . coredns ""
 }
 
-# What `npm test` uses; the cluster's node binaries, pause and coredns are built by `npm run test:cluster`.
-all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes crane imagebuild initcopy cyclonedx-gomod otelcol-ordertracing-sbom)
+# What `npm test` uses, the single-node cluster's node binaries, pause and CoreDNS included.
+all_tools=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes otelcol-ordertracing otelcol-ordertracing-arm64 jaeger jaeger-es-index-cleaner telemetrygen gofakes3 oauth2-proxy kubernetes kubernetes-node pause coredns crane imagebuild initcopy cyclonedx-gomod otelcol-ordertracing-sbom)
 requested=("$@")
 [ ${#requested[@]} -gt 0 ] || requested=("${all_tools[@]}")
 # --except NAME...: every tool but the named ones (scripts/setup.sh: the Pulumi side comes from PATH).
