@@ -156,3 +156,18 @@ export const SECRET_KEYWORDS = [
 
 /** `keyword=value`, `keyword: value`, `"keyword":"value"`: from the keyword to the end of the value. */
 export const SECRET_ASSIGNMENT_SOURCE = `\\b(${SECRET_KEYWORDS.join("|")})\\b["']?\\s*[:=]\\s*["']?[^\\s"'&,;]+`;
+
+/**
+ * The value patterns both layers mask the same way, in the syntax JavaScript and Go RE2 share (no
+ * lookaround). Card and phone numbers are written per layer on purpose: the SDK checks cards with
+ * Luhn and bounds numbers with lookbehind, which RE2 lacks; the collector, which cannot, masks
+ * every digit run a card could be and every grouped number a phone could be (more than the SDK).
+ */
+export const SHARED_VALUE_PATTERNS = {
+  /** Also URL-encoded (`%40`). */
+  email: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\\.[A-Za-z]{2,}",
+  jwt: "eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*",
+  /** Case-insensitive: `Bearer …`, `basic …`. */
+  credentialScheme: "\\b(bearer|basic|token)\\s+[A-Za-z0-9._~+/=-]{8,}",
+  awsAccessKeyId: "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b",
+} as const;

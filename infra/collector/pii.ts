@@ -16,6 +16,7 @@ import {
   MESSAGING_ATTRIBUTE_KEYS,
   ORDER_ATTRIBUTE_KEYS,
   SECRET_ASSIGNMENT_SOURCE,
+  SHARED_VALUE_PATTERNS,
 } from "../../contract/trace";
 
 /**
@@ -102,13 +103,13 @@ export interface BlockedValuePattern {
 export const BLOCKED_VALUE_PATTERNS: readonly BlockedValuePattern[] = [
   // First, so the password is not taken for the local part of an e-mail address.
   { name: "credentials in a URL (scheme://user:password@host)", pattern: "[^/@\\s:]+:[^/@\\s]+@" },
-  { name: "e-mail address (also URL-encoded)", pattern: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\\.[A-Za-z]{2,}" },
-  { name: "JSON Web Token", pattern: "eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*" },
-  { name: "bearer, basic or token credentials", pattern: "(?i)\\b(bearer|basic|token)\\s+[A-Za-z0-9._~+/=-]{8,}" },
+  { name: "e-mail address (also URL-encoded)", pattern: SHARED_VALUE_PATTERNS.email },
+  { name: "JSON Web Token", pattern: SHARED_VALUE_PATTERNS.jwt },
+  { name: "bearer, basic or token credentials", pattern: `(?i)${SHARED_VALUE_PATTERNS.credentialScheme}` },
   // The same assignments the SDK masks (token=…, authorization: …, session=…, password=…): for a
   // service the SDK does not scrub (a JVM service), this is the whole defence.
   { name: "secret assignment (token=…, authorization: …, session=…)", pattern: `(?i)${SECRET_ASSIGNMENT_SOURCE}` },
-  { name: "AWS access key id", pattern: "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b" },
+  { name: "AWS access key id", pattern: SHARED_VALUE_PATTERNS.awsAccessKeyId },
   { name: "card number, digits only", pattern: "\\b[0-9]{13,19}\\b" },
   { name: "card number in groups of four", pattern: "\\b[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{1,7}\\b" },
   { name: "card number in 4-6-5 groups (Amex)", pattern: "\\b[0-9]{4}[ -][0-9]{6}[ -][0-9]{5}\\b" },

@@ -5,6 +5,7 @@ import {
   MESSAGING_ATTRIBUTE_KEYS,
   ORDER_ATTRIBUTE_KEYS,
   SECRET_ASSIGNMENT_SOURCE,
+  SHARED_VALUE_PATTERNS,
 } from "../../contract/trace";
 import { redactPathSegments } from "./url-path";
 
@@ -148,12 +149,12 @@ const CARD_MIN_DIGITS = 13;
 const FINDINGS: Finding[] = [
   {
     kind: "jwt",
-    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    pattern: new RegExp(SHARED_VALUE_PATTERNS.jwt, "g"),
     mayMatch: (value) => value.includes("eyJ"),
   },
   {
     kind: "token",
-    pattern: /\b(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+    pattern: new RegExp(SHARED_VALUE_PATTERNS.credentialScheme, "gi"),
     mayMatch: (value) => /\s/.test(value),
   },
   {
@@ -163,12 +164,12 @@ const FINDINGS: Finding[] = [
   },
   {
     kind: "aws-key",
-    pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+    pattern: new RegExp(SHARED_VALUE_PATTERNS.awsAccessKeyId, "g"),
     mayMatch: (value) => value.includes("AKIA") || value.includes("ASIA"),
   },
   {
     kind: "email",
-    pattern: /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g,
+    pattern: new RegExp(SHARED_VALUE_PATTERNS.email, "g"),
     mayMatch: (value) => value.includes("@") || value.includes("%40"),
   },
   {
