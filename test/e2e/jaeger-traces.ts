@@ -4,6 +4,7 @@
  */
 import { eventually } from "../support/poll";
 import { ORDER_ATTRIBUTES, ORDER_ID_KEY, STATUS_CHANGE_SPAN } from "../../contract/trace";
+import { QUEUES } from "../../examples/order-system/src/lib/topology";
 
 export interface JaegerTag {
   key: string;
@@ -156,3 +157,34 @@ export const latestStatus = (spans: Span[]) =>
         ) || a.startTime - b.startTime,
     )
     .at(-1)?.tags[ORDER_ATTRIBUTES.status];
+
+/**
+ * Each connection of the brief's order path, and whether a happy order's spans show it: the same
+ * check wherever the order system runs (loopback sandbox, the single-node cluster).
+ */
+export function orderPathConnections(spans: Span[]): Record<string, boolean> {
+  const publish = spans.find((s) => s.service === "crm" && publishes(s, QUEUES.workOrders));
+  return {
+    "Shop HTTP in": spans.some(
+      (s) => s.service === "shop" && kind(s) === "server" && s.tags["http.request.method"] === "POST",
+    ),
+    "Shop → S3": spans.some((s) => s.service === "shop" && isS3(s, "PutObject")),
+    "Shop → CRM HTTP": spans.some(
+      (client) =>
+        client.service === "shop" &&
+        kind(client) === "client" &&
+        client.tags["http.request.method"] === "POST" &&
+        spans.some(
+          (server) => server.service === "crm" && kind(server) === "server" && server.parentSpanId === client.spanId,
+        ),
+    ),
+    "CRM → broker publish": publish !== undefined,
+    // The consume span continues the publisher's trace: context crossed in the message headers.
+    "broker → MES consume": spans.some(
+      (s) => s.service === "mes" && consumes(s, QUEUES.workOrders) && s.traceId === publish?.traceId,
+    ),
+    "MES → S3": spans.some((s) => s.service === "mes" && isS3(s, "GetObject")),
+    "MES → broker status event": spans.some((s) => s.service === "mes" && publishes(s, QUEUES.statusEvents)),
+    "CRM consume": spans.some((s) => s.service === "crm" && consumes(s, QUEUES.statusEvents)),
+  };
+}
