@@ -32,8 +32,9 @@ export default defineConfig({
       {
         test: {
           // The single-node cluster (test/cluster/, docs/cluster.md) claims machine-wide state while
-          // it runs (kubelet sysctls, iptables chains, cgroups; restored at its end): it runs after
-          // the other projects have finished, never beside them.
+          // it runs (kubelet sysctls, iptables chains, cgroups; restored at its end): a group of its
+          // own, so never beside other tests. vitest runs groups one after another: unit (group 0),
+          // then this, then the one-file-at-a-time integration files.
           name: "cluster",
           include: ["test/cluster/**/*.integration.test.ts"],
           fileParallelism: false,
