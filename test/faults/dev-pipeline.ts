@@ -39,12 +39,12 @@ export interface FaultTestChanges {
  */
 export function faultTestCollectorConfig(stack: "dev" | "prod", changes: FaultTestChanges = {}): CollectorConfig {
   const config = stackConfig(stack).collector;
+  const memory = changes.memoryLimit ?? config.resources.limits.memory;
   return {
     ...config,
-    resources: {
-      ...config.resources,
-      limits: { ...config.resources.limits, memory: changes.memoryLimit ?? config.resources.limits.memory },
-    },
+    resources: { ...config.resources, limits: { ...config.resources.limits, memory } },
+    // The limiter and the queue are sized from the number, not the text: both change together.
+    memoryLimitBytes: parseQuantity(memory)!,
     sampling: {
       ...config.sampling,
       keepPercent: 100,
