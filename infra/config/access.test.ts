@@ -6,7 +6,14 @@ import { parseStackConfig, StackConfigErrors } from "./index";
 import { readAccessConfig } from "./access";
 import { privateCidr } from "./cidr";
 import { ConfigReader } from "./read";
-import { ALB_ACCESS, CLIENT_SECRET, NGINX_ACCESS, SECRET_KEYS } from "../testing/access-fixtures";
+import {
+  ALB_ACCESS,
+  CLIENT_SECRET,
+  NGINX_ACCESS,
+  parsedAccess,
+  SECRET_KEYS,
+  TEST_PROVIDER_CA,
+} from "../testing/access-fixtures";
 
 const SECRET = CLIENT_SECRET;
 
@@ -109,6 +116,27 @@ describe("order-tracing:access", () => {
       "order-tracing:access.tls.certificateArn: applies to controller alb only; nginx takes secretName and/or clusterIssuer/issuer",
       "order-tracing:access.tls: missing: set secretName (an existing kubernetes.io/tls Secret) or a cert-manager clusterIssuer/issuer",
     ]);
+  });
+
+  it("reads the identity provider's CA certificates, and refuses what is not PEM, a broken certificate and a private key", () => {
+    const withCa = (providerCa: string) => ({
+      access: { ...NGINX_ACCESS, oidc: { ...NGINX_ACCESS.oidc, providerCa } },
+      ...SECRET,
+    });
+    expect(parsedAccess(NGINX_ACCESS).oidc.providerCa).toBeUndefined();
+    expect(parsedAccess(withCa(TEST_PROVIDER_CA).access).oidc.providerCa).toBe(TEST_PROVIDER_CA);
+    const key = "order-tracing:access.oidc.providerCa";
+    const fix = `pulumi config set --path access.oidc.providerCa -- "$(cat ca.pem)"`;
+    expect(problemsOf("dev", withCa("/etc/ssl/company-ca.pem"))).toEqual([
+      `${key}: expected PEM certificates (-----BEGIN CERTIFICATE-----…); set it with ${fix}`,
+    ]);
+    const broken = TEST_PROVIDER_CA.replace(/\n[A-Za-z0-9+/]{20}/, "\nAAAAAAAAAAAAAAAAAAAA");
+    expect(problemsOf("dev", withCa(`${TEST_PROVIDER_CA}${broken}`))[0]).toMatch(
+      new RegExp(`^${key}: certificate 2 of 2 does not parse \\(.+\\)$`),
+    );
+    expect(
+      problemsOf("dev", withCa(`${TEST_PROVIDER_CA}-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n`)),
+    ).toEqual([`${key}: holds a private key: give only the CA's certificate (${fix})`]);
   });
 
   it("requires an ALB's subnets and certificate, and refuses nginx pod selectors for it", () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { cidrBlock, privateCidr } from "./cidr";
 import type { ConfigReader } from "./read";
 import { dnsLabel, dnsName, dnsSubdomain, urlCheck } from "./validators";
@@ -37,6 +38,11 @@ export interface AccessConfig {
     scopes: string[];
     /** Where the proxy may reach the identity provider (egress NetworkPolicy). */
     providerCidrs: string[];
+    /**
+     * PEM certificates of the CA that signed the provider's TLS certificate, when that is a company
+     * CA rather than one the proxy's image trusts; the proxy then trusts only these for the provider.
+     */
+    providerCa?: string;
   };
   proxyReplicas: number;
 }
@@ -53,7 +59,7 @@ const FIELDS = {
   access: ["host", "officeCidrs", "vpnCidrs", "ingress", "tls", "oidc", "proxyReplicas"],
   "access.ingress": ["controller", "className", "controllerNamespace", "controllerPodSelector", "albSubnetCidrs"],
   "access.tls": ["secretName", "clusterIssuer", "issuer", "certificateArn"],
-  "access.oidc": ["issuerUrl", "clientId", "groupsClaim", "allowedGroups", "scopes", "providerCidrs"],
+  "access.oidc": ["issuerUrl", "clientId", "groupsClaim", "allowedGroups", "scopes", "providerCidrs", "providerCa"],
 } as const;
 
 /**
@@ -92,6 +98,7 @@ export function readAccessConfig(read: ConfigReader): AccessConfig | undefined {
     allowedGroups: checkedStringList(read, "access.oidc.allowedGroups", nonEmpty, ["support"]),
     scopes: checkedStringList(read, "access.oidc.scopes", token, DEFAULT_SCOPES),
     providerCidrs: checkedStringList(read, "access.oidc.providerCidrs", cidrBlock, ["0.0.0.0/0"]),
+    providerCa: read.string("access.oidc.providerCa", undefined, pemCertificates),
   };
   if (!oidc.scopes.includes("openid"))
     read.fail("access.oidc.scopes", `must include "openid", got ${JSON.stringify(oidc.scopes)}`);
@@ -190,6 +197,23 @@ function required(read: ConfigReader, key: string, check: (v: string) => string 
 
 /** The OIDC issuer: https only, a base URL the discovery path is added to. */
 const issuerUrl = urlCheck({ example: "https://login.example.com/realms/staff", httpsOnly: true, base: true });
+
+const SET_PROVIDER_CA = `pulumi config set --path access.oidc.providerCa -- "$(cat ca.pem)"`;
+
+/** One or more PEM certificates, each readable as X.509, and nothing secret beside them. */
+function pemCertificates(v: string): string | undefined {
+  if (/PRIVATE KEY-----/.test(v)) return `holds a private key: give only the CA's certificate (${SET_PROVIDER_CA})`;
+  const blocks = v.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (!blocks) return `expected PEM certificates (-----BEGIN CERTIFICATE-----…); set it with ${SET_PROVIDER_CA}`;
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      return `certificate ${index + 1} of ${blocks.length} does not parse (${(error as Error).message})`;
+    }
+  }
+  return undefined;
+}
 
 function token(v: string): string | undefined {
   return /^\S+$/.test(v) ? undefined : `expected a value without spaces, got "${v}"`;
@@ -336,6 +360,13 @@ export const ACCESS_KEYS: readonly ConfigKeyDoc[] = [
     default: "`[0.0.0.0/0]`",
     meaning:
       "where the proxy may connect to the identity provider (egress NetworkPolicy, on the issuer's port); narrow it for an IdP inside your network",
+  },
+  {
+    keys: ["access.oidc.providerCa"],
+    type: "PEM certificates",
+    default: "none (the image's public CAs)",
+    meaning:
+      'the CA that signed the identity provider\'s TLS certificate, when it is a company CA: the proxy then trusts only these certificates for the provider. `pulumi config set --path access.oidc.providerCa -- "$(cat ca.pem)"`',
   },
   {
     keys: ["access.proxyReplicas"],

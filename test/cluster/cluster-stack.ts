@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { BuiltImage } from "../../images/build";
 import { CONFIG_NAMESPACE } from "../../infra/config/errors";
-import { pulumi, type CommandResult, type ProjectCopy } from "../support/project";
+import { pulumi, REPO, type CommandResult, type ProjectCopy } from "../support/project";
 
 /** What the `cluster` stack takes from the test: where the cluster and the storage are, and our images. */
 export interface ClusterStackSettings {
@@ -15,12 +15,24 @@ export interface ClusterStackSettings {
   gatewayCidr: string;
   apiServerPort: number;
   images: readonly Pick<BuiltImage, "configKey" | "reference">[];
+  /** The identity provider the test runs (https, its CA the stack's `access.oidc.providerCa`). */
+  identityProvider: { issuerUrl: string; caPem: string; clientSecret: string };
 }
 
 type Config = Record<string, unknown>;
 
 /** The report's stuck threshold in the cluster stack (report.stuckAfter), in milliseconds. */
 export const REPORT_STUCK_AFTER_MS = 10_000;
+
+/** The UI host and OIDC client of the dev stack's access path (Pulumi.dev.yaml), which the cluster stack keeps. */
+export function devStackAccess(): { host: string; clientId: string; groupsClaim: string } {
+  const dev = yaml.load(readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Config };
+  const access = dev.config[`${CONFIG_NAMESPACE}:access`] as {
+    host: string;
+    oidc: { clientId: string; groupsClaim?: string };
+  };
+  return { host: access.host, clientId: access.oidc.clientId, groupsClaim: access.oidc.groupsClaim ?? "groups" };
+}
 
 /** Sets a dotted path (`a.b.c`) in a nested object. */
 function setPath(target: Config, dotted: string, value: unknown): void {
@@ -36,9 +48,8 @@ function setPath(target: Config, dotted: string, value: unknown): void {
 /**
  * The `cluster` stack: the dev stack's configuration (Pulumi.dev.yaml) pointed at the test's cluster,
  * with our images from its registry, `storage.kind: external` to the test's OpenSearch, every trace
- * kept (the test reads each order back) and the report on. The access section is left out: its
- * oauth2-proxy discovers an https issuer at start, and no https identity provider with a certificate
- * the proxy's image trusts can run here (docs/cluster.md).
+ * kept (the test reads each order back), the report on, and the dev stack's access path signing in
+ * at the test's identity provider, whose company CA the stack hands to the proxy.
  */
 export async function createClusterStack(
   project: ProjectCopy,
@@ -58,7 +69,7 @@ export async function createClusterStack(
   const config: Config = {};
   for (const [key, value] of Object.entries(dev.config)) {
     const name = key.slice(CONFIG_NAMESPACE.length + 1);
-    if (["kubernetes", "access", "oidcClientSecret", "storage"].includes(name)) continue;
+    if (["kubernetes", "oidcClientSecret", "storage"].includes(name)) continue;
     config[key] = value;
   }
   config[ns("kubernetes")] = { kubeconfig: settings.kubeconfig, context: settings.context };
@@ -72,6 +83,10 @@ export async function createClusterStack(
     apiServerPorts: [settings.apiServerPort],
     storageCidrs: [settings.gatewayCidr],
   };
+  const access = config[ns("access")] as Config;
+  setPath(access, "oidc.issuerUrl", settings.identityProvider.issuerUrl);
+  setPath(access, "oidc.providerCa", settings.identityProvider.caPem);
+  setPath(access, "oidc.providerCidrs", [settings.gatewayCidr]);
   const collector = config[ns("collector")] as Config;
   setPath(collector, "sampling.keepPercent", 100);
   setPath(collector, "sampling.decisionWaitSeconds", 5);
@@ -86,4 +101,13 @@ export async function createClusterStack(
   writeFileSync(file, yaml.dump({ encryptionsalt: created.encryptionsalt, config }));
   // OpenSearch runs without its security plugin: any password is accepted, but the stack requires one.
   await must(["config", "set", "--stack", stack, "--secret", ns("storagePassword"), "cluster-test-password"]);
+  await must([
+    "config",
+    "set",
+    "--stack",
+    stack,
+    "--secret",
+    ns("oidcClientSecret"),
+    settings.identityProvider.clientSecret,
+  ]);
 }

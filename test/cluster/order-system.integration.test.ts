@@ -7,6 +7,8 @@ import { IMAGES } from "../../images/definitions";
 import { pushOrderSystemImages } from "../../images/order-system";
 import { pushUpstreamImages } from "../../images/upstream";
 import { defaultJaegerImage } from "../../infra/components/jaeger";
+import { OAUTH2_PROXY_PATHS } from "../../infra/components/access/oauth2-proxy-config";
+import { oauth2ProxyImage } from "../../infra/components/access/oauth2-proxy-pod";
 import { INSTRUMENTATION_INIT_CONTAINER } from "../../infra/injection/instrument-pod-spec";
 import { languageAgent } from "../../infra/injection/languages";
 import { PARTS, PORTS } from "../../infra/topology";
@@ -16,6 +18,8 @@ import { startRabbitMq, type RabbitMq } from "../../sandbox/rabbitmq";
 import { startS3Server, type S3Server } from "../../sandbox/s3";
 import { TEAM_REGISTRY, teamImagePath, type TeamApp } from "../control-plane/team-deployments";
 import { machineState, startCluster, type Cluster } from "../support/cluster";
+import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
+import { issueServerCertificate } from "../support/tls";
 import type { KubeApi, KubeObject } from "../support/kube-api";
 import { managersOf } from "../support/managed-fields";
 import { startOpenSearch, type RunningOpenSearch } from "../support/opensearch";
@@ -31,14 +35,16 @@ import {
   type Span,
 } from "../e2e/jaeger-traces";
 import { setTimeout as delay } from "node:timers/promises";
-import { createClusterStack, REPORT_STUCK_AFTER_MS } from "./cluster-stack";
+import { createClusterStack, devStackAccess, REPORT_STUCK_AFTER_MS } from "./cluster-stack";
 import {
   callService,
   clusterTeamApps,
   deployAsTeam,
   deployServiceAsTeam,
   exposeHostService,
+  hostServiceName,
   POD_GATEWAY,
+  reportIngressAddresses,
   type HostBackend,
 } from "./order-system";
 
@@ -46,7 +52,8 @@ import {
 // from examples/order-system on the report image's Node.js runtime, pushed to the cluster's registry
 // under the teams' registry name (a hosts.toml mirror), deployed with the teams' own manifests and
 // field managers; RabbitMQ and the S3 server run on the host, reached from the pods through relays on
-// the bridge gateway and Services with explicit endpoints.
+// the bridge gateway and Services with explicit endpoints, as does an https OIDC provider whose
+// certificate a CA of this run signed (the company CA the stack hands to the proxy).
 
 const READY_TIMEOUT_MS = 180_000;
 const ORDER_TIMEOUT_MS = 60_000;
@@ -159,7 +166,10 @@ describe("the teams' order system and the tracing stack on a single-node cluster
   let s3: S3Server | undefined;
   let opensearch: RunningOpenSearch | undefined;
   let project: ProjectCopy | undefined;
-  let portForward: ManagedProcess | undefined;
+  /** `kubectl port-forward` to a Service of the tracing namespace, by Service name. */
+  const portForwards = new Map<string, { process: ManagedProcess; url: string }>();
+  let idp: TestIdentityProvider | undefined;
+  let idpCa = "";
   const relays: HostBackend[] = [];
   let apps: TeamApp[] = [];
   let storageUrl = "";
@@ -197,6 +207,20 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     const search = await exposeHostService(api, "opensearch", Number(new URL(opensearch.url).port), logDir);
     relays.push(search);
     storageUrl = `http://${search.host}:${search.port}`;
+    // The Jaeger UI's sign-in: an https identity provider, reached from pods by a cluster name that its
+    // certificate holds, signed by a CA made for this run.
+    const idpHost = hostServiceName("idp");
+    const certificate = issueServerCertificate(idpHost);
+    idpCa = certificate.caPem;
+    const ui = devStackAccess();
+    idp = await startIdentityProvider({
+      users: [],
+      clientId: ui.clientId,
+      redirectUri: `https://${ui.host}${OAUTH2_PROXY_PATHS.callback}`,
+      groupsClaim: ui.groupsClaim,
+      tls: { host: idpHost, certPem: certificate.certPem, keyPem: certificate.keyPem },
+    });
+    relays.push(await exposeHostService(api, "idp", Number(new URL(idp.issuer).port), logDir));
     apps = clusterTeamApps({
       amqpUrl: `amqp://guest:guest@${amqp.host}:${amqp.port}`,
       s3Endpoint: `http://${s3Relay.host}:${s3Relay.port}`,
@@ -205,7 +229,8 @@ describe("the teams' order system and the tracing stack on a single-node cluster
   });
 
   afterAll(async () => {
-    await portForward?.stop();
+    await stopPortForwards();
+    await idp?.close();
     for (const relay of relays.splice(0)) await relay.stop();
     await cluster?.stop();
     await rabbit?.stop();
@@ -267,10 +292,14 @@ describe("the teams' order system and the tracing stack on a single-node cluster
       gatewayCidr: `${POD_GATEWAY}/32`,
       apiServerPort,
       images: ours,
+      identityProvider: { issuerUrl: idp!.issuer, caPem: idpCa, clientSecret: idp!.clientSecret },
     });
 
     const started = Date.now();
-    const up = await stackCommand(["up", "--yes", "--skip-preview", "--policy-pack", "policies"]);
+    const stopReportingIngresses = reportIngressAddresses(api, TRACING_NAMESPACE);
+    const up = await stackCommand(["up", "--yes", "--skip-preview", "--policy-pack", "policies"]).finally(
+      stopReportingIngresses,
+    );
     const upMs = Date.now() - started;
     expect(up.stdout).toMatch(/Policies:[\s\S]*order-tracing@v/);
     const namespaces = [...TEAMS, TRACING_NAMESPACE];
@@ -306,7 +335,7 @@ describe("the teams' order system and the tracing stack on a single-node cluster
       instrumentedPods.set(team, pod.metadata.name);
     }
 
-    // The gateway runs our collector image, Jaeger its upstream image.
+    // The gateway runs our collector image; Jaeger and the proxy their upstream images.
     const tracing = state.pods.filter((p) => p.metadata.namespace === TRACING_NAMESPACE);
     const imagesOf = (part: string) =>
       tracing
@@ -315,6 +344,21 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     const collectorImage = ours.find((i) => i.configKey === "collector.image")!.reference;
     expect(imagesOf(PARTS.collector)).toContain(collectorImage);
     expect(imagesOf(PARTS.jaeger)).toContain(defaultJaegerImage());
+    expect(imagesOf(PARTS.oauth2Proxy)).toEqual([oauth2ProxyImage()]);
+  });
+
+  it("the Jaeger UI's proxy pod, Ready once it discovered the https issuer with the stack's CA, sends visitors to sign in", async () => {
+    const proxy = await forwardToService(PARTS.oauth2Proxy, PORTS.oauth2Proxy);
+    const ui = devStackAccess();
+    const page = await fetch(`${proxy}/search`, { redirect: "manual" });
+    expect(page.status).toBe(302);
+    const location = new URL(page.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(`${idp!.issuer}/auth`);
+    expect(location.searchParams.get("client_id")).toBe(ui.clientId);
+    expect(location.searchParams.get("redirect_uri")).toBe(`https://${ui.host}${OAUTH2_PROXY_PATHS.callback}`);
+    expect(location.searchParams.get("code_challenge_method")).toBe("S256");
+    // Jaeger's API and the stuck-orders page answer nothing without a session.
+    expect((await fetch(`${proxy}/api/services`, { redirect: "manual" })).status).toBe(401);
   });
 
   it("traces orders through the cluster: every connection, the real node and pods, k8sattributes' attributes", async () => {
@@ -424,8 +468,7 @@ describe("the teams' order system and the tracing stack on a single-node cluster
 
   it("pulumi destroy rolls the teams' Deployments back to exactly their pod spec, Ready again", async () => {
     const api = cluster!.api;
-    await portForward?.stop();
-    portForward = undefined;
+    await stopPortForwards();
     await stackCommand(["destroy", "--yes", "--skip-preview"]);
     const state = await waitForEveryPodReady(api, TEAMS);
     for (const team of TEAMS) {
@@ -480,23 +523,33 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     await statusUntil(api, orderId, expected);
   }
 
-  /** Jaeger's query API through `kubectl port-forward` to its Service, on a loopback port. */
+  /** Jaeger's query API through `kubectl port-forward` to its Service. */
   async function jaegerThroughPortForward(): Promise<JaegerTraces> {
-    if (!portForward) {
-      const port = await freePort();
-      portForward = startProcess({
-        name: "jaeger-port-forward",
-        command: "kubectl",
-        args: [
-          "--kubeconfig", cluster!.kubeconfig, "port-forward", "-n", TRACING_NAMESPACE, "--address", "127.0.0.1",
-          `service/${PARTS.jaeger}`, `${port}:${PORTS.jaegerQueryHttp}`,
-        ], // prettier-ignore
-        logDir,
-      });
-      await waitForPort(port, { process: portForward, timeoutMs: 30_000 });
-      jaegerUrl = `http://127.0.0.1:${port}`;
-    }
-    return new JaegerTraces(jaegerUrl);
+    return new JaegerTraces(await forwardToService(PARTS.jaeger, PORTS.jaegerQueryHttp));
   }
-  let jaegerUrl = "";
+
+  /** A loopback URL to a Service of the tracing namespace, through `kubectl port-forward` (one per Service). */
+  async function forwardToService(service: string, port: number): Promise<string> {
+    const open = portForwards.get(service);
+    if (open) return open.url;
+    const local = await freePort();
+    const forward = startProcess({
+      name: `${service}-port-forward`,
+      command: "kubectl",
+      args: [
+        "--kubeconfig", cluster!.kubeconfig, "port-forward", "-n", TRACING_NAMESPACE, "--address", "127.0.0.1",
+        `service/${service}`, `${local}:${port}`,
+      ], // prettier-ignore
+      logDir,
+    });
+    await waitForPort(local, { process: forward, timeoutMs: 30_000 });
+    const url = `http://127.0.0.1:${local}`;
+    portForwards.set(service, { process: forward, url });
+    return url;
+  }
+
+  async function stopPortForwards(): Promise<void> {
+    for (const { process } of portForwards.values()) await process.stop();
+    portForwards.clear();
+  }
 });

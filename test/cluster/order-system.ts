@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { startProcess, waitForPort, type ManagedProcess } from "../../sandbox/process";
 import { SANDBOX_S3_CREDENTIALS, SANDBOX_S3_REGION } from "../../sandbox/s3";
 import { deployAsTeam, teamApp, TEAM_APPS, type TeamApp } from "../control-plane/team-deployments";
@@ -20,6 +21,11 @@ export interface HostBackend {
   port: number;
   relay: ManagedProcess;
   stop(): Promise<void>;
+}
+
+/** The name pods reach the host's service `name` by (exposeHostService). */
+export function hostServiceName(name: string): string {
+  return `${name}.${BACKENDS_NAMESPACE}.svc.${CLUSTER_DOMAIN}`;
 }
 
 /**
@@ -67,10 +73,46 @@ export async function exposeHostService(
     { fieldManager: BACKENDS_MANAGER },
   );
   return {
-    host: `${name}.${BACKENDS_NAMESPACE}.svc.${CLUSTER_DOMAIN}`,
+    host: hostServiceName(name),
     port,
     relay,
     stop: async () => void (await relay.stop()),
+  };
+}
+
+/**
+ * Plays the one part of an ingress controller that `pulumi up` waits for: no controller runs on this
+ * cluster, so each Ingress that appears in `namespace` without an address gets the one a controller
+ * would report (the bridge gateway) in its status. Runs until the returned function is called.
+ */
+export function reportIngressAddresses(api: KubeApi, namespace: string): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const list = await api.get<{ items: (KubeObject & { status?: { loadBalancer?: { ingress?: unknown[] } } })[] }>(
+          `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`,
+        );
+        for (const ingress of list?.items ?? []) {
+          if (ingress.status?.loadBalancer?.ingress?.length) continue;
+          await api.request(
+            "PATCH",
+            `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${ingress.metadata.name}/status`,
+            {
+              contentType: "application/merge-patch+json",
+              body: JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: POD_GATEWAY }] } } }),
+            },
+          );
+        }
+      } catch {
+        // The API server answers the next round (an Ingress without an address only delays `up`).
+      }
+      await delay(1_000);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
   };
 }
 

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
 
@@ -31,13 +32,23 @@ export interface IdentityProviderOptions {
   redirectUri: string;
   /** The claim that carries the groups (the proxy's `oidc_groups_claim`). */
   groupsClaim: string;
+  /**
+   * Serve https with this certificate, under the issuer host `tls.host` (a name the certificate
+   * holds, by which clients elsewhere reach this port, e.g. through a relay).
+   */
+  tls?: { host: string; certPem: string; keyPem: string };
 }
 
-/** Starts the provider on a free loopback port; the issuer is `http://127.0.0.1:<port>`. */
+/**
+ * Starts the provider on a free loopback port; the issuer is `http://127.0.0.1:<port>`, or
+ * `https://<tls.host>:<port>` with `tls`.
+ */
 export async function startIdentityProvider(options: IdentityProviderOptions): Promise<TestIdentityProvider> {
-  const server = http.createServer();
+  const { tls } = options;
+  const server = tls ? https.createServer({ cert: tls.certPem, key: tls.keyPem }) : http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const issuer = tls ? `https://${tls.host}:${port}` : `http://127.0.0.1:${port}`;
   const clientSecret = randomBytes(24).toString("base64url");
   const users = new Map(options.users.map((u) => [u.login, u]));
   const refusedLogins: string[] = [];

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { AccessConfig } from "../../config/access";
-import { ALB_ACCESS, NGINX_ACCESS, parsedAccess } from "../../testing/access-fixtures";
+import { ALB_ACCESS, NGINX_ACCESS, parsedAccess, TEST_PROVIDER_CA } from "../../testing/access-fixtures";
 import { allRegistered, recordResources, valueOf, type MockedResource } from "../../testing/mocks";
 import { JaegerQueryAccess, type JaegerQueryAccessArgs } from "./index";
 
@@ -167,6 +167,32 @@ describe("JaegerQueryAccess", () => {
 
     const service = one(resources, "kubernetes:core/v1:Service", "jaeger-ui-oauth2-proxy");
     expect(service.spec).toMatchObject({ type: "ClusterIP", selector: PROXY_PODS });
+  });
+
+  it("gives the proxy the identity provider's CA from the stack, in its ConfigMap, and rolls it when the CA changes", async () => {
+    const withCa = parsedAccess({ ...NGINX_ACCESS, oidc: { ...NGINX_ACCESS.oidc, providerCa: TEST_PROVIDER_CA } });
+    const configOf = async (access: AccessConfig) => {
+      const { resources } = await declare(access);
+      const configMap = one(resources, "kubernetes:core/v1:ConfigMap", "jaeger-ui-oauth2-proxy");
+      const deployment = one(resources, "kubernetes:apps/v1:Deployment", "jaeger-ui-oauth2-proxy");
+      return {
+        data: configMap.data as Record<string, string>,
+        checksum: deployment.spec.template.metadata.annotations["checksum/config"] as string,
+        mounts: deployment.spec.template.spec.containers[0].volumeMounts,
+      };
+    };
+    const plain = await configOf(NGINX);
+    expect(Object.keys(plain.data)).toEqual(["oauth2-proxy.cfg"]);
+    expect(plain.data["oauth2-proxy.cfg"]).not.toContain("provider_ca_files");
+
+    const pinned = await configOf(withCa);
+    expect(pinned.data["provider-ca.pem"]).toBe(TEST_PROVIDER_CA);
+    // The ConfigMap is mounted whole at /etc/oauth2-proxy, so the CA sits beside the config file.
+    expect(pinned.mounts).toEqual([{ name: "config", mountPath: "/etc/oauth2-proxy", readOnly: true }]);
+    expect(pinned.data["oauth2-proxy.cfg"].split("\n")).toContain(
+      'provider_ca_files = ["/etc/oauth2-proxy/provider-ca.pem"]',
+    );
+    expect(pinned.checksum).not.toBe(plain.checksum);
   });
 
   it("the cookie secret is a stack-generated resource whose value is kept secret in state", async () => {

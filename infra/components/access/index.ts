@@ -10,7 +10,14 @@ import { buildJaegerUiIngress, jaegerUiUrl } from "./ingress";
 import { buildJaegerQueryNetworkPolicy, buildProxyNetworkPolicy } from "./network-policies";
 import { urlPort } from "../../config/validators";
 import { buildOAuth2ProxyConfig, renderOAuth2ProxyConfig } from "./oauth2-proxy-config";
-import { buildOAuth2ProxyPodSpec, oauth2ProxyImage, PROXY_CONFIG_FILE, PROXY_SECRET_KEYS } from "./oauth2-proxy-pod";
+import {
+  buildOAuth2ProxyPodSpec,
+  oauth2ProxyImage,
+  PROVIDER_CA_FILE,
+  PROXY_CONFIG_FILE,
+  PROXY_SECRET_KEYS,
+  proxyConfigPath,
+} from "./oauth2-proxy-pod";
 
 export interface JaegerQueryAccessArgs {
   /** The tracing namespace (validated config); the access path lives beside Jaeger. */
@@ -87,12 +94,17 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
           : [],
         basePath,
         oidc: access.oidc,
+        providerCaFile: access.oidc.providerCa === undefined ? undefined : proxyConfigPath(PROVIDER_CA_FILE),
         secureCookies: true,
       }),
     );
+    const configFiles: Record<string, string> = {
+      [PROXY_CONFIG_FILE]: proxyConfig,
+      ...(access.oidc.providerCa === undefined ? {} : { [PROVIDER_CA_FILE]: access.oidc.providerCa }),
+    };
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-oauth2-proxy`,
-      { metadata: metadata(proxyName), data: { [PROXY_CONFIG_FILE]: proxyConfig } },
+      { metadata: metadata(proxyName), data: configFiles },
       child,
     );
 
@@ -106,8 +118,10 @@ export class JaegerQueryAccess extends pulumi.ComponentResource {
           template: {
             metadata: {
               labels,
-              // A config change rolls the pods (they read the file only at start).
-              annotations: { "checksum/config": createHash("sha256").update(proxyConfig).digest("hex") },
+              // A config or CA change rolls the pods (they read the files only at start).
+              annotations: {
+                "checksum/config": createHash("sha256").update(JSON.stringify(configFiles)).digest("hex"),
+              },
             },
             spec: buildOAuth2ProxyPodSpec({
               image: oauth2ProxyImage(),

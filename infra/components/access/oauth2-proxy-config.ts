@@ -35,6 +35,8 @@ export interface OAuth2ProxySettings {
   basePath: string;
   /** The identity provider and who may pass (`access.oidc`; the issuer is a location parameter). */
   oidc: Pick<AccessConfig["oidc"], "issuerUrl" | "clientId" | "groupsClaim" | "allowedGroups" | "scopes">;
+  /** Where the proxy finds `access.oidc.providerCa` (a location parameter); unset: the image's CAs. */
+  providerCaFile?: string;
   /**
    * Cookies carry the Secure attribute. Always true in the cluster (TLS ends at the ingress); false
    * only in the loopback test, which speaks plain HTTP on 127.0.0.1.
@@ -50,6 +52,8 @@ export interface OAuth2ProxyConfig {
   provider: "oidc";
   provider_display_name: string;
   oidc_issuer_url: string;
+  /** Without it, Go's trust store (the image's public CAs); with it, only these files. */
+  provider_ca_files?: string[];
   client_id: string;
   redirect_url: string;
   scope: string;
@@ -87,6 +91,7 @@ export function buildOAuth2ProxyConfig(settings: OAuth2ProxySettings): OAuth2Pro
     provider: "oidc",
     provider_display_name: "company sign-in",
     oidc_issuer_url: settings.oidc.issuerUrl,
+    ...(settings.providerCaFile === undefined ? {} : { provider_ca_files: [settings.providerCaFile] }),
     client_id: settings.oidc.clientId,
     redirect_url: `${publicUrl}${OAUTH2_PROXY_PATHS.callback}`,
     scope: settings.oidc.scopes.join(" "),

@@ -12,6 +12,13 @@ export const PROXY_SECRET_KEYS = { clientSecret: "client-secret", cookieSecret: 
 /** The config file's name inside the ConfigMap and its mount folder in the pod. */
 export const PROXY_CONFIG_FILE = "oauth2-proxy.cfg";
 const CONFIG_DIR = "/etc/oauth2-proxy";
+/** The identity provider's CA certificates (`access.oidc.providerCa`), a second key of that ConfigMap. */
+export const PROVIDER_CA_FILE = "provider-ca.pem";
+
+/** Where a key of the proxy's ConfigMap is found in the pod. */
+export function proxyConfigPath(file: string): string {
+  return `${CONFIG_DIR}/${file}`;
+}
 
 /** The upstream oauth2-proxy image of the release pinned in tools/versions.env. */
 export function oauth2ProxyImage(): string {
@@ -36,7 +43,7 @@ export function buildOAuth2ProxyPodSpec(params: ProxyPodParams): PodSpec {
       {
         name: "oauth2-proxy",
         image: params.image,
-        args: [`--config=${CONFIG_DIR}/${PROXY_CONFIG_FILE}`],
+        args: [`--config=${proxyConfigPath(PROXY_CONFIG_FILE)}`],
         env: [
           { name: OAUTH2_PROXY_SECRET_ENV.clientSecret, valueFrom: fromSecret(PROXY_SECRET_KEYS.clientSecret) },
           { name: OAUTH2_PROXY_SECRET_ENV.cookieSecret, valueFrom: fromSecret(PROXY_SECRET_KEYS.cookieSecret) },
