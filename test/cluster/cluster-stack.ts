@@ -48,7 +48,7 @@ function setPath(target: Config, dotted: string, value: unknown): void {
 /**
  * The `cluster` stack: the dev stack's configuration (Pulumi.dev.yaml) pointed at the test's cluster,
  * with our images from its registry, `storage.kind: external` to the test's OpenSearch, every trace
- * kept (the test reads each order back), the report on, and the dev stack's access path signing in
+ * kept (the test reads each order back), the report's CronJob and exporter on, and the dev stack's access path signing in
  * at the test's identity provider, whose company CA the stack hands to the proxy.
  */
 export async function createClusterStack(
@@ -93,6 +93,9 @@ export async function createClusterStack(
   const report = config[ns("report")] as Config;
   report.enabled = true;
   report.stuckAfter = `${REPORT_STUCK_AFTER_MS / 1000}s`;
+  // The exporter too (metrics, and the page behind the proxy), reading Jaeger often enough for a test.
+  report.serve = true;
+  report.interval = "5s";
   for (const image of settings.images) {
     const [section, ...rest] = image.configKey.split(".");
     config[ns(section)] = config[ns(section)] ?? {};

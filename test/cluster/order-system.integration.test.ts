@@ -7,6 +7,9 @@ import { IMAGES } from "../../images/definitions";
 import { pushOrderSystemImages } from "../../images/order-system";
 import { pushUpstreamImages } from "../../images/upstream";
 import { defaultJaegerImage } from "../../infra/components/jaeger";
+import { EXPORTER_COMPONENT } from "../../infra/components/order-report";
+import { METRIC_NAMES } from "../../cli/report/metric-names";
+import { SERVE_PATHS } from "../../cli/report/serve-paths";
 import { OAUTH2_PROXY_PATHS } from "../../infra/components/access/oauth2-proxy-config";
 import { oauth2ProxyImage } from "../../infra/components/access/oauth2-proxy-pod";
 import { INSTRUMENTATION_INIT_CONTAINER } from "../../infra/injection/instrument-pod-spec";
@@ -357,8 +360,11 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     expect(location.searchParams.get("client_id")).toBe(ui.clientId);
     expect(location.searchParams.get("redirect_uri")).toBe(`https://${ui.host}${OAUTH2_PROXY_PATHS.callback}`);
     expect(location.searchParams.get("code_challenge_method")).toBe("S256");
-    // Jaeger's API and the stuck-orders page answer nothing without a session.
+    // Jaeger's API answers nothing without a session, and the stuck-orders page sends to sign in.
     expect((await fetch(`${proxy}/api/services`, { redirect: "manual" })).status).toBe(401);
+    const stuckPage = await fetch(`${proxy}${SERVE_PATHS.proxiedPage}`, { redirect: "manual" });
+    expect(stuckPage.status).toBe(302);
+    expect(stuckPage.headers.get("location")).toMatch(new RegExp(`^${idp!.issuer}/auth\\?`));
   });
 
   it("traces orders through the cluster: every connection, the real node and pods, k8sattributes' attributes", async () => {
@@ -464,6 +470,32 @@ describe("the teams' order system and the tracing stack on a single-node cluster
     console.log(`report's stuck orders: ${JSON.stringify(report.stuck.map((s) => [s.orderId, s.status]))}`);
     expect(report.stuck.find((s) => s.orderId === stuckOrderId)?.status, logs.stdout).toBe("ACCEPTED");
     expect(report.stuck.map((s) => s.orderId)).not.toContain(happyOrderId);
+  });
+
+  it("the report's exporter Deployment counts the stuck order where it waits, and serves its page", async () => {
+    const exporter = await forwardToService(EXPORTER_COMPONENT, PORTS.orderReportHttp);
+    // MES holds the TPU order in ACCEPTED (the dev stack's report.statusOwners); one per status and service.
+    const stuckInMes = new RegExp(
+      `^${METRIC_NAMES.ordersStuck}\\{(?=[^}]*status="ACCEPTED")(?=[^}]*service="mes")[^}]*\\} 1$`,
+      "m",
+    );
+    let metrics = "";
+    await pollUntil(
+      async () => stuckInMes.test((metrics = await (await fetch(`${exporter}${SERVE_PATHS.metrics}`)).text())),
+      READY_TIMEOUT_MS,
+      1_000,
+    );
+    expect(metrics).toMatch(stuckInMes);
+    expect(metrics).toMatch(new RegExp(`^${METRIC_NAMES.readSuccess} 1$`, "m"));
+    console.log(
+      `exporter: ${metrics
+        .split("\n")
+        .filter((l) => l.startsWith(METRIC_NAMES.ordersStuck))
+        .join("; ")}`,
+    );
+    const page = await fetch(`${exporter}${SERVE_PATHS.page}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(stuckOrderId);
   });
 
   it("pulumi destroy rolls the teams' Deployments back to exactly their pod spec, Ready again", async () => {

@@ -116,7 +116,8 @@ export interface OrderReportExporterArgs {
   proxyPods?: Record<string, string>;
 }
 
-const EXPORTER_COMPONENT = "order-report-exporter";
+/** The exporter's component label and the name of its objects (Deployment, Service). */
+export const EXPORTER_COMPONENT = "order-report-exporter";
 
 /**
  * `order-tracing report --serve` as a Deployment: Prometheus metrics of stuck orders at /metrics
