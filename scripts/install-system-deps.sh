@@ -5,7 +5,7 @@
 #   etcd-server      the store of the local Kubernetes control plane (scripts/control-plane.sh runs
 #                    a private etcd on loopback per test; the package's own service is never started).
 #   prometheus       promtool (tests the alerting rules) and a private Prometheus that scrapes
-#                    `order-tracing report --serve` in cli/report/prometheus.integration.test.ts; the
+#                    `order-tracing report --serve` in cli/report/sandbox.integration.test.ts; the
 #                    package's own system service is never started.
 #   openjdk-17-jdk-headless, maven
 #                    build and run the reference MES on the JVM (scripts/build-mes-jvm.sh).

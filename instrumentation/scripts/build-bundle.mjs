@@ -90,7 +90,8 @@ function sizeOf(target) {
 rmSync(path.join(packageDir, "build"), { recursive: true, force: true });
 mkdirSync(bundleDir, { recursive: true });
 
-// The status API and the contract constants, as a small library (no SDK inside).
+// The status API and the trace contract (../contract/trace.ts, hence rootDir ..), as a small
+// library the services link to (no SDK inside).
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.lib.json"], {
   cwd: packageDir,
   stdio: "inherit",

@@ -1,28 +1,12 @@
 /**
  * The order statuses of ../shared/DESIGN.md ("Order statuses") and who moves an order between
- * them. Shop, CRM and MES all read them from here so no service invents a status.
- *
- * A copy of the statuses in ../../../../contract/trace.ts: this package is built on its own
- * (rootDir src), so it cannot import the contract; contract/trace.test.ts keeps the two equal.
+ * them. Shop, CRM and MES all read them from here so no service invents a status. The statuses
+ * themselves are the trace contract's (contract/trace.ts), which this package links through the
+ * instrumentation's library, as it links the status API.
  */
-/** The path every order should take, in order: the statuses an order passes from shop to customer. */
-export const HAPPY_PATH = [
-  "CREATED",
-  "SUBMITTED",
-  "APPROVED",
-  "SENT_TO_MES",
-  "ACCEPTED",
-  "IN_PRODUCTION",
-  "MANUFACTURED",
-  "SHIPPED",
-  "DELIVERED",
-] as const;
+import { HAPPY_PATH, ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus } from "@order-tracing/instrumentation/contract";
 
-export const ORDER_STATUSES = [...HAPPY_PATH, "CANCELLED", "REJECTED"] as const;
-
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const TERMINAL_STATUSES: readonly OrderStatus[] = ["DELIVERED", "CANCELLED", "REJECTED"];
+export { HAPPY_PATH, ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus };
 
 /** The statuses an order may move to from each status on the happy path. */
 const NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
