@@ -370,6 +370,37 @@ describe("order-tracing report's output through a pipe", () => {
     expect(read.bytes).toBeGreaterThan(1_000_000);
   });
 
+  it.each([
+    { format: "table", lastLine: /^ord-pipe-\d{5}\s/ },
+    { format: "html", lastLine: /<\/html>$/ },
+  ])(
+    "hands a slow reader the whole $format of several thousand stuck orders, to its last line",
+    async ({ format, lastLine }) => {
+      // The same slow reader as above, for the formats people read: every stuck order arrives, and the end.
+      const reader =
+        "setTimeout(() => { let text = ''; process.stdin.on('data', (c) => (text += c));" +
+        " process.stdin.on('end', () => { const ids = new Set(text.match(/ord-pipe-\\d{5}/g));" +
+        " console.log(JSON.stringify({ orders: ids.size, last: text.trimEnd().split('\\n').pop() })); }); }, 2000)";
+      const pipeline = await run(
+        "bash",
+        [
+          "-c",
+          'set -o pipefail; "$0" "$1" report --jaeger-url "$2" --format "$3" | "$0" -e "$4"',
+          process.execPath,
+          BIN,
+          bulk.queryUrl,
+          format,
+          reader,
+        ],
+        { cwd: REPO, timeoutMs: 300_000 },
+      );
+      expect(pipeline.code, pipeline.stderr).toBe(0);
+      const read = JSON.parse(pipeline.stdout) as { orders: number; last: string };
+      expect(read.orders).toBe(STUCK_ORDERS);
+      expect(read.last).toMatch(lastLine);
+    },
+  );
+
   it("writes the same report to --output, and exits 1 when stdout's reader goes away", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "order-tracing-report-output-"));
     try {

@@ -4,7 +4,12 @@
  * themselves are the trace contract's (contract/trace.ts), which this package links through the
  * instrumentation's library, as it links the status API.
  */
-import { HAPPY_PATH, ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus } from "@order-tracing/instrumentation/contract";
+import {
+  HAPPY_PATH,
+  ORDER_STATUSES,
+  TERMINAL_STATUSES,
+  type OrderStatus,
+} from "@order-tracing/instrumentation/contract";
 
 export { HAPPY_PATH, ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus };
 
