@@ -346,23 +346,31 @@ describe("order-tracing report's output through a pipe", () => {
     await bulk?.stop();
   });
 
-  it("hands a slow reader the whole JSON of several thousand stuck orders, and the reader parses it", async () => {
-    // The reader starts reading only after a pause: the report must wait for it, not exit early.
-    const reader =
-      "setTimeout(() => { let text = ''; process.stdin.on('data', (c) => (text += c));" +
-      " process.stdin.on('end', () => { const json = JSON.parse(text);" +
-      " console.log(JSON.stringify({ bytes: Buffer.byteLength(text), stuck: json.stuck.length })); }); }, 2000)";
-    const pipeline = await run(
+  /**
+   * `report --format FORMAT | node -e <reader>` under pipefail. The reader starts reading only after
+   * a pause (the report must wait for it, not exit early), then prints `summary`, a JS expression
+   * over the whole `text` it read, as JSON.
+   */
+  const reportThroughSlowReader = (format: string, summary: string) =>
+    run(
       "bash",
       [
         "-c",
-        'set -o pipefail; "$0" "$1" report --jaeger-url "$2" --format json | "$0" -e "$3"',
+        'set -o pipefail; "$0" "$1" report --jaeger-url "$2" --format "$3" | "$0" -e "$4"',
         process.execPath,
         BIN,
         bulk.queryUrl,
-        reader,
+        format,
+        "setTimeout(() => { let text = ''; process.stdin.on('data', (c) => (text += c));" +
+          ` process.stdin.on('end', () => console.log(JSON.stringify(${summary}))); }, 2000)`,
       ],
       { cwd: REPO, timeoutMs: 300_000 },
+    );
+
+  it("hands a slow reader the whole JSON of several thousand stuck orders, and the reader parses it", async () => {
+    const pipeline = await reportThroughSlowReader(
+      "json",
+      "{ bytes: Buffer.byteLength(text), stuck: JSON.parse(text).stuck.length }",
     );
     expect(pipeline.code, pipeline.stderr).toBe(0);
     const read = JSON.parse(pipeline.stdout) as { bytes: number; stuck: number };
@@ -376,23 +384,10 @@ describe("order-tracing report's output through a pipe", () => {
   ])(
     "hands a slow reader the whole $format of several thousand stuck orders, to its last line",
     async ({ format, lastLine }) => {
-      // The same slow reader as above, for the formats people read: every stuck order arrives, and the end.
-      const reader =
-        "setTimeout(() => { let text = ''; process.stdin.on('data', (c) => (text += c));" +
-        " process.stdin.on('end', () => { const ids = new Set(text.match(/ord-pipe-\\d{5}/g));" +
-        " console.log(JSON.stringify({ orders: ids.size, last: text.trimEnd().split('\\n').pop() })); }); }, 2000)";
-      const pipeline = await run(
-        "bash",
-        [
-          "-c",
-          'set -o pipefail; "$0" "$1" report --jaeger-url "$2" --format "$3" | "$0" -e "$4"',
-          process.execPath,
-          BIN,
-          bulk.queryUrl,
-          format,
-          reader,
-        ],
-        { cwd: REPO, timeoutMs: 300_000 },
+      // Every stuck order arrives, and the end.
+      const pipeline = await reportThroughSlowReader(
+        format,
+        "{ orders: new Set(text.match(/ord-pipe-\\d{5}/g)).size, last: text.trimEnd().split('\\n').pop() }",
       );
       expect(pipeline.code, pipeline.stderr).toBe(0);
       const read = JSON.parse(pipeline.stdout) as { orders: number; last: string };
