@@ -5,7 +5,11 @@
 //   3. with the Jaeger binary built: a real Jaeger v2 (Badger storage, loopback) loaded with the
 //      orders, then the fetch through the query API (paged: searches, traces read in all answers,
 //      full pages, and the CPU seconds Jaeger and this process spent), checked to give the very
-//      report the spans themselves give, and the whole command as a process.
+//      report the spans themselves give, and the whole command as a process;
+//   4. with the Jaeger binary built: the exporter (`report --serve`, startExporter) on the same
+//      Jaeger, its clock set inside the dataset: its first read of the whole window, then its
+//      refreshes one interval apart, each reading only the new minutes (what a support engineer's
+//      page and the alerts wait for once the exporter runs).
 // Writes bench/results/report.json: machine, versions, command, raw samples and medians. It asserts
 // nothing. Run: npm run bench:report [-- --samples N] [-- --no-jaeger]
 import { setTimeout as delay } from "node:timers/promises";
@@ -16,6 +20,9 @@ import * as path from "node:path";
 import { fetchWindow } from "../cli/report/jaeger-client";
 import { reportJson } from "../cli/report/format";
 import { buildReport } from "../cli/report/lifecycle";
+import { startExporter } from "../cli/report/serve";
+import { DEFAULTS } from "../cli/report/options";
+import { parseDuration } from "../cli/report/duration";
 import { spansFromOtlpJson } from "../cli/report/spans";
 import { startLocalJaeger } from "../cli/report/testing/jaeger-local";
 import { otlpExportRequest, syntheticOrderMix, syntheticOrderSpans } from "../cli/report/testing/synthetic-orders";
@@ -26,6 +33,8 @@ import { TOOLS_BIN } from "../test/support/project";
 const ROOT = path.resolve(__dirname, "..");
 const ORDERS = 10_000;
 const HOUR = 3_600_000;
+/** The exporter's default interval (`report --serve --interval`). */
+const SERVE_INTERVAL_MS = parseDuration(DEFAULTS.interval) ?? 60_000;
 const args = process.argv.slice(2);
 const samplesArg = args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 7;
@@ -82,7 +91,10 @@ async function main(): Promise<void> {
     fullPages?: number;
     identicalReport?: boolean;
     loadMs?: number;
-  } = { fetchMs: [], commandMs: [], jaegerCpuS: [], clientCpuS: [] };
+    serveFirstReadMs?: number;
+    serveRefreshMs: number[];
+    serveRefreshTraces: number[];
+  } = { fetchMs: [], commandMs: [], jaegerCpuS: [], clientCpuS: [], serveRefreshMs: [], serveRefreshTraces: [] };
   if (withJaeger) {
     const jaeger = await startLocalJaeger();
     try {
@@ -136,6 +148,45 @@ async function main(): Promise<void> {
         jaegerRuns.commandMs.push(round(ms));
       }
       console.error(`command: ${jaegerRuns.commandMs.join(", ")} ms`);
+
+      // The exporter, its clock an hour before the last order is placed (orders keep arriving, about
+      // 7 a minute): the first read takes the whole window, each refresh one interval later reads
+      // that interval plus the overlap.
+      let simulatedNow = now - 2 * HOUR;
+      const tracesRead: number[] = [];
+      const exporter = await startExporter({
+        jaegerUrl: window.baseUrl,
+        jaegerUiUrl: options.jaegerUiUrl,
+        sinceMs: parseDuration(DEFAULTS.since) ?? 24 * HOUR,
+        stuckAfterMs: options.stuckAfterMs,
+        pageSize: window.pageSize,
+        intervalMs: 24 * HOUR, // the bench calls the reads itself
+        host: "127.0.0.1",
+        port: 0,
+        now: () => simulatedNow,
+        log: (line) => {
+          const traces = /^read (\d+) traces/.exec(line);
+          if (traces) tracesRead.push(Number(traces[1]));
+          else console.error(`exporter: ${line}`);
+        },
+      });
+      try {
+        const first = await timeAsync(() => exporter.readOnce()); // joins the read started with it
+        jaegerRuns.serveFirstReadMs = round(first.ms);
+        for (let i = 0; i < SAMPLES; i++) {
+          simulatedNow += SERVE_INTERVAL_MS;
+          const { ms, value: ok } = await timeAsync(() => exporter.readOnce());
+          if (!ok) throw new Error("an exporter refresh failed; see the lines above");
+          jaegerRuns.serveRefreshMs.push(round(ms));
+        }
+      } finally {
+        await exporter.stop();
+      }
+      jaegerRuns.serveRefreshTraces = tracesRead.slice(1);
+      console.error(
+        `exporter: first read ${jaegerRuns.serveFirstReadMs} ms (${tracesRead[0]} traces), refreshes ` +
+          `${jaegerRuns.serveRefreshMs.join(", ")} ms (${jaegerRuns.serveRefreshTraces.join(", ")} traces)`,
+      );
     } finally {
       await jaeger.stop();
     }
@@ -169,6 +220,9 @@ async function main(): Promise<void> {
             fetchJaegerCpuS: jaegerRuns.jaegerCpuS,
             fetchClientCpuS: jaegerRuns.clientCpuS,
             commandMs: jaegerRuns.commandMs,
+            serveFirstReadMs: jaegerRuns.serveFirstReadMs,
+            serveRefreshMs: jaegerRuns.serveRefreshMs,
+            serveRefreshTraces: jaegerRuns.serveRefreshTraces,
           }
         : {}),
     },
@@ -181,6 +235,8 @@ async function main(): Promise<void> {
             fetchJaegerCpuS: median(jaegerRuns.jaegerCpuS),
             fetchClientCpuS: median(jaegerRuns.clientCpuS),
             commandMs: median(jaegerRuns.commandMs),
+            serveFirstReadMs: jaegerRuns.serveFirstReadMs,
+            serveRefreshMs: median(jaegerRuns.serveRefreshMs),
           }
         : {}),
     },
@@ -200,6 +256,11 @@ async function main(): Promise<void> {
       withJaeger
         ? `fetch: fetchWindow against Jaeger ${pinnedVersion("JAEGER_VERSION")} (Badger storage, loopback), page size 1000, ${jaegerRuns.requests} searches reading ${jaegerRuns.tracesRead} traces in all (each trace once per service it touches, and again after a full page), ${jaegerRuns.fullPages} full pages; CPU seconds of Jaeger and of this process during each fetch; identicalReport: the fetched spans give exactly the report of the generated spans; command: the whole \`order-tracing report --format json\` process`
         : "Jaeger runs skipped (binary missing or --no-jaeger)",
+      ...(withJaeger
+        ? [
+            `serve: the exporter (report --serve) on the same Jaeger, its clock an hour before the last order is placed: serveFirstReadMs is its first read of the whole 24 h window (fetch, merge, report, metrics); serveRefreshMs are its next reads, each ${SERVE_INTERVAL_MS / 1000} s of clock later, reading that interval and the 5 min overlap (serveRefreshTraces traces each)`,
+          ]
+        : []),
       `peak RSS of this process: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
     ],
   };
