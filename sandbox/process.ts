@@ -23,8 +23,9 @@ const POLL_INTERVAL_MS = 100;
 /**
  * Ports this process has handed out. A handed-out port is free only until its user binds it, and
  * the kernel may offer it again meanwhile: the sandbox picks Jaeger's ports, then starts Jaeger,
- * RabbitMQ and the S3 server at once, and a second pick of the same port made Jaeger exit on
- * "address already in use". Never handing a port out twice closes that race within a process.
+ * RabbitMQ and the S3 server at once, and a second pick of the same port can make Jaeger exit on
+ * "address already in use" (the likely cause of a CI failure whose log was gone). Never handing a
+ * port out twice closes that race within a process.
  */
 const handedOut = new Set<number>();
 
@@ -211,7 +212,7 @@ export function logTail(file: string, lines: number): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** Lines of a child's log that an "exited while waiting" error carries (its log may be gone by the time someone reads it). */
+/** Log lines an "exited while waiting" error carries: a test's clean-up may remove the log itself. */
 const EXIT_LOG_LINES = 15;
 
 export interface WaitOptions {
