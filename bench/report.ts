@@ -21,6 +21,8 @@ import { fetchWindow } from "../cli/report/jaeger-client";
 import { reportJson } from "../cli/report/format";
 import { buildReport } from "../cli/report/lifecycle";
 import { startExporter } from "../cli/report/serve";
+import { READ_OVERLAP_MS } from "../cli/report/incremental";
+import { LOOPBACK } from "../sandbox/process";
 import { DEFAULTS } from "../cli/report/options";
 import { parseDuration } from "../cli/report/duration";
 import { spansFromOtlpJson } from "../cli/report/spans";
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
         stuckAfterMs: options.stuckAfterMs,
         pageSize: window.pageSize,
         intervalMs: 24 * HOUR, // the bench calls the reads itself
-        host: "127.0.0.1",
+        host: LOOPBACK,
         port: 0,
         now: () => simulatedNow,
         log: (line) => {
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
         : "Jaeger runs skipped (binary missing or --no-jaeger)",
       ...(withJaeger
         ? [
-            `serve: the exporter (report --serve) on the same Jaeger, its clock an hour before the last order is placed: serveFirstReadMs is its first read of the whole 24 h window (fetch, merge, report, metrics); serveRefreshMs are its next reads, each ${SERVE_INTERVAL_MS / 1000} s of clock later, reading that interval and the 5 min overlap (serveRefreshTraces traces each)`,
+            `serve: the exporter (report --serve) on the same Jaeger, its clock an hour before the last order is placed: serveFirstReadMs is its first read of the whole 24 h window (fetch, merge, report, metrics); serveRefreshMs are its next reads, each ${SERVE_INTERVAL_MS / 1000} s of clock later, reading that interval and the ${READ_OVERLAP_MS / 60_000} min overlap (serveRefreshTraces traces each)`,
           ]
         : []),
       `peak RSS of this process: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
