@@ -184,6 +184,10 @@ async function main(): Promise<void> {
       } finally {
         await exporter.stop();
       }
+      // The counts come from the exporter's "read N traces" log line: fail loudly if it changed.
+      if (tracesRead.length !== SAMPLES + 1) {
+        throw new Error(`expected ${SAMPLES + 1} "read N traces" lines from the exporter, got ${tracesRead.length}`);
+      }
       jaegerRuns.serveRefreshTraces = tracesRead.slice(1);
       console.error(
         `exporter: first read ${jaegerRuns.serveFirstReadMs} ms (${tracesRead[0]} traces), refreshes ` +
